@@ -44,6 +44,13 @@ typedef struct {
   size_t key_len, salt_len; /* 16/14 for CM, 16/12 for GCM */
 } lcc_srtp_keys;
 
+/* Largest datagram the send callback gets: handshake flights (the
+ * certificate!) are fragmented to fit, leaving room for IP/UDP and TURN
+ * headers on a 1280-byte IPv6 path. */
+#define LCC_DTLS_MTU 1200
+
+/* connected, failed and closed are the last thing a call into this module
+ * does, so they may destroy the session; send runs inside OpenSSL and may not. */
 typedef struct {
   /* Send one DTLS datagram to the peer. */
   void (*send)(void *ctx, const uint8_t *buf, size_t len);
@@ -63,6 +70,11 @@ typedef struct lcc_dtls lcc_dtls;
  * Returns (transfer full) or NULL with why. */
 lcc_dtls *lcc_dtls_create(lcc_dtls_cert *cert, bool active, const char *remote_fp_alg,
                           const char *remote_fp, const lcc_dtls_cb *cb, void *ctx, lcc_why *why);
+/* Limits the SRTP profiles offered (client) or accepted (server), most
+ * preferred first; the default is AEAD_AES_128_GCM then AES128_CM_SHA1_80.
+ * Call before lcc_dtls_start. LCC_ERR_INVALID_OPTION for an empty list or an
+ * unknown profile. */
+lcc_err lcc_dtls_set_profiles(lcc_dtls *d, const lcc_srtp_profile *profiles, size_t n, lcc_why *why);
 /* Starts the handshake: the client sends its ClientHello; a server waits. */
 void lcc_dtls_start(lcc_dtls *d);
 /* Feeds one received datagram (first byte 20..63). Callbacks may run inside. */

@@ -70,7 +70,8 @@ typedef struct {
 /* Writes an RTP header (no padding bit) with the given extensions into out:
  * one-byte form when every element has id 1..14 and length 1..16, otherwise
  * two-byte form; the block is zero-padded to 32 bits. Returns the header
- * length, or 0 if cap is too small. */
+ * length, or 0 if cap is too small or the header cannot be written (pt > 127,
+ * more than 15 CSRCs, an element with id 0). */
 size_t lcc_rtp_write_header(uint8_t *out, size_t cap, const lcc_rtp_hdr_out *h,
                             const lcc_rtp_ext *exts, size_t n_exts);
 
@@ -99,6 +100,15 @@ typedef struct {
   uint64_t last_sr_at_us;   /* when that SR arrived (local monotonic µs), 0 = none */
 } lcc_rtp_rx;
 
+/* RFC 3550 A.1's MIN_SEQUENTIAL. */
+#define LCC_RTP_MIN_SEQUENTIAL 2
+
+/* Starts with probation 0: the first packet already counts. A WebRTC source
+ * is signalled (SDP ssrc/mid) and SRTP-authenticated, so A.1's probation
+ * would only drop the start of a stream (20 ms of Opus, part of the first VP8
+ * key frame, which then costs a PLI). A caller that wants A.1's probation
+ * for an unsignalled source sets rx->probation = LCC_RTP_MIN_SEQUENTIAL
+ * after init, before the first packet. */
 void lcc_rtp_rx_init(lcc_rtp_rx *rx, uint32_t ssrc, uint32_t clock_rate);
 /* Accounts one received packet (arrival in local monotonic µs). Returns false
  * when the packet is from a source still on probation or a big jump (RFC 3550

@@ -15,7 +15,7 @@
 #include "dtls.h"
 #include "err.h"
 
-#define LCC_SRTP_MAX_TRAILER 148 /* SRTP_MAX_TRAILER_LEN of libsrtp2 */
+#define LCC_SRTP_MAX_TRAILER 148 /* libsrtp2's SRTP_MAX_TRAILER_LEN + the 4-byte SRTCP index */
 
 typedef struct lcc_srtp lcc_srtp;
 

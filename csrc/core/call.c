@@ -1,0 +1,203 @@
+/* One call: creates its legs on demand, routes each leg's media and feedback
+ * through the bridge to the other leg, and turns leg callbacks into events.
+ * Events raised while a command runs are held until its reply is queued, so
+ * JS never sees a candidate for an answer it has not received yet.
+ * Thread: the media thread only. */
+#include "call.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "leg.h"
+
+struct lcc_call {
+  lcc_call_env env;
+  char id[LCC_CALL_ID_MAX];
+  bool record;
+  uint64_t started_at_ms;
+  lcc_leg *legs[LCC_PARTY_COUNT];
+  lcc_bridge bridge;
+  bool in_command;
+  lcc_event *held, *held_tail;
+};
+
+static void emit(lcc_call *c, lcc_event *ev) {
+  if (!ev) return;
+  if (!c->in_command) {
+    c->env.emit(c->env.emit_ctx, ev);
+    return;
+  }
+  if (c->held_tail) c->held_tail->next = ev;
+  else c->held = ev;
+  c->held_tail = ev;
+}
+
+static void flush_held(lcc_call *c) {
+  lcc_event *ev = c->held;
+  c->held = c->held_tail = NULL;
+  c->in_command = false;
+  while (ev) {
+    lcc_event *next = ev->next;
+    ev->next = NULL;
+    c->env.emit(c->env.emit_ctx, ev);
+    ev = next;
+  }
+}
+
+static lcc_leg *other(lcc_call *c, lcc_leg *leg) {
+  return c->legs[lcc_leg_party(leg) == LCC_PARTY_VISITOR ? LCC_PARTY_AGENT : LCC_PARTY_VISITOR];
+}
+
+/* --- leg callbacks --- */
+
+static void on_candidate(void *ctx, lcc_leg *leg, const char *cand) {
+  lcc_call *c = ctx;
+  lcc_event *ev = lcc_event_new(LCC_EV_CANDIDATE, c->id, lcc_leg_party(leg));
+  if (!ev) return;
+  ev->text = cand ? strdup(cand) : NULL;
+  g_strlcpy(ev->mid, lcc_leg_candidate_mid(leg, &ev->mline_index), sizeof ev->mid);
+  emit(c, ev);
+}
+
+static void on_state(void *ctx, lcc_leg *leg, lcc_leg_state st, lcc_err err, const char *why) {
+  lcc_call *c = ctx;
+  lcc_event *ev = lcc_event_new(LCC_EV_STATE, c->id, lcc_leg_party(leg));
+  if (!ev) return;
+  ev->state = st;
+  ev->err = err;
+  if (why) g_strlcpy(ev->why, why, sizeof ev->why);
+  emit(c, ev);
+  lcc_leg *peer = other(c, leg);
+  if (st == LCC_STATE_CONNECTED && peer) {
+    /* Media starts flowing to a newly connected receiver: ask for keyframes. */
+    lcc_bridge_route_keyframe(&c->bridge, leg, peer, LCC_SLOT_VIDEO);
+    lcc_bridge_route_keyframe(&c->bridge, peer, leg, LCC_SLOT_VIDEO);
+  }
+}
+
+static void on_rtp(void *ctx, lcc_leg *leg, lcc_slot slot, bool rtx, uint8_t *pkt, size_t len,
+                   const lcc_rtp_hdr *h) {
+  lcc_call *c = ctx;
+  lcc_leg *dst = other(c, leg);
+  if (dst) lcc_bridge_forward_rtp(&c->bridge, leg, dst, slot, rtx, pkt, len, h);
+}
+
+static void on_keyframe_request(void *ctx, lcc_leg *leg, lcc_slot slot) {
+  lcc_call *c = ctx;
+  lcc_leg *src = other(c, leg);
+  if (src) lcc_bridge_route_keyframe(&c->bridge, leg, src, slot);
+}
+
+static void on_nack(void *ctx, lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n) {
+  lcc_call *c = ctx;
+  lcc_leg *src = other(c, leg);
+  if (src) lcc_bridge_route_nack(&c->bridge, leg, src, slot, seqs, n);
+}
+
+static void on_sender_report(void *ctx, lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t at) {
+  lcc_call *c = ctx;
+  lcc_leg *dst = other(c, leg);
+  if (dst) lcc_bridge_sender_report(&c->bridge, leg, dst, slot, rtp_ts, at);
+}
+
+static const lcc_leg_cb leg_callbacks = {on_candidate,        on_state, on_rtp,
+                                         on_keyframe_request, on_nack,  on_sender_report};
+
+/* --- commands --- */
+
+lcc_call *lcc_call_create(const lcc_call_env *env, const char *id, bool record) {
+  lcc_call *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->env = *env;
+  g_strlcpy(c->id, id, sizeof c->id);
+  c->record = record;
+  c->started_at_ms = (uint64_t)g_get_real_time() / 1000;
+  lcc_bridge_init(&c->bridge);
+  return c;
+}
+
+static lcc_leg *leg_for(lcc_call *c, lcc_party p) {
+  if (!c->legs[p]) {
+    lcc_leg_env env = {c->env.ctx, c->env.cert, c->env.opts, p, c->id};
+    c->legs[p] = lcc_leg_create(&env, &leg_callbacks, c);
+  }
+  return c->legs[p];
+}
+
+lcc_err lcc_call_answer(lcc_call *c, lcc_party p, const char *offer, char **out, lcc_why *why) {
+  c->in_command = true;
+  return lcc_leg_answer(leg_for(c, p), offer, out, why);
+}
+
+lcc_err lcc_call_offer(lcc_call *c, lcc_party p, char **out, lcc_why *why) {
+  c->in_command = true;
+  return lcc_leg_offer(leg_for(c, p), out, why);
+}
+
+lcc_err lcc_call_accept_answer(lcc_call *c, lcc_party p, const char *answer, lcc_why *why) {
+  c->in_command = true;
+  if (!c->legs[p]) return lcc_fail(why, LCC_ERR_INVALID_STATE, "no offer was made to the %s", lcc_party_name(p));
+  return lcc_leg_accept_answer(c->legs[p], answer, why);
+}
+
+lcc_err lcc_call_add_candidate(lcc_call *c, lcc_party p, const char *cand, const char *mid,
+                               int mline_index, lcc_why *why) {
+  c->in_command = true;
+  if (!c->legs[p])
+    return lcc_fail(why, LCC_ERR_INVALID_STATE, "no session for the %s yet: answer() or offer() first", lcc_party_name(p));
+  return lcc_leg_add_candidate(c->legs[p], cand, mid, mline_index, why);
+}
+
+lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why) {
+  c->in_command = true;
+  if (!c->legs[p]) return lcc_fail(why, LCC_ERR_INVALID_STATE, "no session for the %s yet", lcc_party_name(p));
+  return lcc_leg_restart_ice(c->legs[p], out, why);
+}
+
+void lcc_call_after_command(lcc_call *c) { flush_held(c); }
+
+static char *print_json(cJSON *o) {
+  char *s = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  return s;
+}
+
+static void add_parties(lcc_call *c, cJSON *o, bool summary) {
+  cJSON *parties = cJSON_AddObjectToObject(o, "parties");
+  for (int p = 0; p < LCC_PARTY_COUNT; p++) {
+    if (c->legs[p]) cJSON_AddItemToObject(parties, lcc_party_name(p), lcc_leg_stats_json(c->legs[p], summary));
+    else cJSON_AddNullToObject(parties, lcc_party_name(p));
+  }
+}
+
+char *lcc_call_stats_json(lcc_call *c) {
+  c->in_command = true;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", c->id);
+  cJSON_AddNumberToObject(o, "startedAt", (double)c->started_at_ms);
+  add_parties(c, o, false);
+  return print_json(o);
+}
+
+char *lcc_call_end(lcc_call *c) {
+  c->in_command = true;
+  uint64_t ended = (uint64_t)g_get_real_time() / 1000;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", c->id);
+  cJSON_AddNumberToObject(o, "startedAt", (double)c->started_at_ms);
+  cJSON_AddNumberToObject(o, "endedAt", (double)ended);
+  cJSON_AddNumberToObject(o, "durationMs", (double)(ended - c->started_at_ms));
+  for (int p = 0; p < LCC_PARTY_COUNT; p++) {
+    lcc_leg_destroy(c->legs[p]); /* emits 'closed' (held, flushed below) */
+    c->legs[p] = NULL;
+  }
+  flush_held(c);
+  add_parties(c, o, true);
+  cJSON_AddNullToObject(o, "recording");
+  free(NULL);
+  char *s = print_json(o);
+  free(c);
+  return s;
+}

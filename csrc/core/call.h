@@ -1,0 +1,45 @@
+/* One call: the visitor's and the agent's legs and the bridge between them.
+ * The server routes commands here and the call reports events through the
+ * env's emit callback. Thread: the server's media thread only.
+ * Owns: both legs, the bridge state. Borrows: env (outlives every call). */
+#ifndef LCC_CALL_H
+#define LCC_CALL_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "dtls.h"
+#include "server.h"
+
+typedef struct {
+  GMainContext *ctx;
+  lcc_dtls_cert *cert;
+  const lcc_server_opts *opts; /* the server's; ice_servers may change between calls */
+  /* Queues an event (transfer full). */
+  void (*emit)(void *emit_ctx, lcc_event *ev);
+  void *emit_ctx;
+} lcc_call_env;
+
+typedef struct lcc_call lcc_call;
+
+lcc_call *lcc_call_create(const lcc_call_env *env, const char *id, bool record);
+/* Ends the call (legs closed, each emits 'closed'), returns the summary JSON
+ * (transfer full) and frees the call. */
+char *lcc_call_end(lcc_call *c);
+
+/* Each returns LCC_OK or an error with why; *out (transfer full) is SDP text. */
+lcc_err lcc_call_answer(lcc_call *c, lcc_party p, const char *offer, char **out, lcc_why *why);
+lcc_err lcc_call_offer(lcc_call *c, lcc_party p, char **out, lcc_why *why);
+lcc_err lcc_call_accept_answer(lcc_call *c, lcc_party p, const char *answer, lcc_why *why);
+lcc_err lcc_call_add_candidate(lcc_call *c, lcc_party p, const char *cand, const char *mid,
+                               int mline_index, lcc_why *why);
+lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why);
+/* Releases the events held while a command ran (after its reply is queued). */
+void lcc_call_after_command(lcc_call *c);
+/* Stats JSON (transfer full). */
+char *lcc_call_stats_json(lcc_call *c);
+
+/* Helpers for events: a zeroed event of a kind for this call (transfer full). */
+lcc_event *lcc_event_new(lcc_event_kind kind, const char *call_id, lcc_party party);
+
+#endif

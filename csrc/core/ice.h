@@ -1,0 +1,65 @@
+/* ICE for one leg with libnice (RFC 8445, trickle RFC 8838, consent freshness
+ * RFC 7675): one stream, one component (rtcp-mux + BUNDLE), full ICE.
+ * Candidates gathered before the SDP is written are held for it
+ * (lcc_ice_take_candidates); later ones trickle out through the callback.
+ * Thread: the media thread (the agent runs on the server's GMainContext).
+ * Owns: the NiceAgent. Borrows: cb/cb_ctx. */
+#ifndef LCC_ICE_H
+#define LCC_ICE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "server.h"
+
+typedef enum { LCC_ICE_NEW = 0, LCC_ICE_CHECKING, LCC_ICE_CONNECTED, LCC_ICE_FAILED } lcc_ice_state;
+
+typedef struct {
+  /* A local candidate ("candidate:...") to trickle, or NULL when gathering is done. */
+  void (*candidate)(void *ctx, const char *cand);
+  void (*state)(void *ctx, lcc_ice_state st);
+  /* A datagram that is not STUN (libnice answers STUN itself). */
+  void (*recv)(void *ctx, uint8_t *buf, size_t len);
+} lcc_ice_cb;
+
+typedef struct lcc_ice lcc_ice;
+
+#define LCC_ICE_MAX_HELD 32
+
+/* Creates the agent and its stream, binds to the server's listen addresses
+ * and port range, sets STUN/TURN servers, and starts gathering. */
+lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_server_opts *opts, bool controlling,
+                        const lcc_ice_cb *cb, void *cb_ctx, lcc_why *why);
+void lcc_ice_destroy(lcc_ice *ice);
+
+void lcc_ice_local_credentials(lcc_ice *ice, char ufrag[64], char pwd[64]);
+/* Copies the candidates held so far into out (at most max), and switches to
+ * trickling every later one. *done tells whether gathering already ended. */
+size_t lcc_ice_take_candidates(lcc_ice *ice, char (*out)[256], size_t max, bool *done);
+
+lcc_err lcc_ice_set_remote_credentials(lcc_ice *ice, const char *ufrag, const char *pwd,
+                                       lcc_why *why);
+/* Adds one remote candidate ("candidate:..." with or without "a="). mDNS
+ * (.local) candidates are accepted and ignored: they cannot be resolved here,
+ * and peer-reflexive discovery covers them. */
+lcc_err lcc_ice_add_remote_candidate(lcc_ice *ice, const char *line, lcc_why *why);
+void lcc_ice_remote_gathering_done(lcc_ice *ice);
+/* ICE restart (RFC 8445 §9): new local credentials, remote state cleared. */
+lcc_err lcc_ice_restart(lcc_ice *ice, bool controlling, lcc_why *why);
+lcc_ice_state lcc_ice_get_state(const lcc_ice *ice);
+
+/* Sends one datagram on the selected pair; false if it could not be sent. */
+bool lcc_ice_send(lcc_ice *ice, const uint8_t *buf, size_t len);
+
+typedef struct {
+  char local_addr[64], remote_addr[64];
+  uint16_t local_port, remote_port;
+  char local_type[8], remote_type[8]; /* host, srflx, prflx, relay */
+  char protocol[4];                   /* udp, tcp */
+} lcc_ice_pair;
+
+bool lcc_ice_selected_pair(lcc_ice *ice, lcc_ice_pair *out);
+
+#endif

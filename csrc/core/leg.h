@@ -1,0 +1,109 @@
+/* One party's connection to the server: ICE + DTLS + SRTP + the negotiated
+ * media (one audio and one video slot, BUNDLEd on one transport).
+ *
+ * The leg terminates the transport: it negotiates SDP, runs ICE and DTLS,
+ * decrypts what arrives, keeps receive statistics, answers RTCP with its own
+ * receiver/sender reports, and hands decrypted RTP and feedback up through
+ * callbacks. What to do with media (forwarding, rewriting) is the bridge's.
+ * Thread: the media thread only.
+ * Owns: the ICE agent, DTLS and SRTP sessions, timers, packet buffers.
+ * Borrows: the server's certificate and options, cb/cb_ctx. */
+#ifndef LCC_LEG_H
+#define LCC_LEG_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dtls.h"
+#include "rtp.h"
+#include "sdp.h"
+#include "server.h"
+
+typedef enum { LCC_SLOT_AUDIO = 0, LCC_SLOT_VIDEO = 1, LCC_SLOT_COUNT = 2 } lcc_slot;
+
+#define LCC_LEG_BUF 1600 /* > any datagram on a 1500-byte MTU path, plus the SRTP trailer */
+
+/* What was negotiated for one slot, and its counters. */
+typedef struct {
+  bool active;          /* an accepted m-section of this kind */
+  char mid[64];
+  int mline_index;
+  bool can_send, can_recv; /* from the server's point of view */
+  uint8_t pt;
+  int rtx_pt;           /* -1: no rtx */
+  uint32_t clock_rate;
+  uint32_t fb;          /* LCC_FB_* accepted for this codec */
+  uint8_t ext_id[LCC_EXT_COUNT]; /* 0: not negotiated */
+  uint32_t send_ssrc, send_rtx_ssrc;     /* ours */
+  uint32_t remote_ssrc, remote_rtx_ssrc; /* the peer's; 0 until known */
+  lcc_rtp_rx rx;        /* primary stream's receive statistics */
+  uint64_t packets_in, bytes_in, packets_out, bytes_out;
+  uint32_t last_ts_out;
+  uint64_t last_out_us;
+  /* The source's clock for our sender reports (set by the bridge from the
+   * source's SR): rtp timestamp in our numbering at local time ref_us. */
+  bool sr_ref_valid;
+  uint32_t sr_ref_rtp;
+  uint64_t sr_ref_us;
+  /* What the peer reports about what we send. */
+  uint8_t remote_fraction_lost;
+  int32_t remote_cumulative_lost;
+  double remote_jitter_ms;
+  double rtt_ms;        /* < 0: unknown */
+  uint64_t nacks_in, plis_in, firs_in;
+} lcc_leg_media;
+
+typedef struct lcc_leg lcc_leg;
+
+typedef struct {
+  void (*candidate)(void *ctx, lcc_leg *leg, const char *cand); /* NULL: gathering done */
+  void (*state)(void *ctx, lcc_leg *leg, lcc_leg_state st, lcc_err err, const char *why);
+  /* Decrypted RTP of a slot (rtx: a retransmission on the rtx stream). pkt may be rewritten. */
+  void (*rtp)(void *ctx, lcc_leg *leg, lcc_slot slot, bool rtx, uint8_t *pkt, size_t len,
+              const lcc_rtp_hdr *h);
+  void (*keyframe_request)(void *ctx, lcc_leg *leg, lcc_slot slot);
+  void (*nack)(void *ctx, lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n);
+  void (*sender_report)(void *ctx, lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t arrival_us);
+} lcc_leg_cb;
+
+typedef struct {
+  GMainContext *ctx;
+  lcc_dtls_cert *cert;
+  const lcc_server_opts *opts;
+  lcc_party party;
+  const char *call_id; /* for the cname and stream id */
+} lcc_leg_env;
+
+lcc_leg *lcc_leg_create(const lcc_leg_env *env, const lcc_leg_cb *cb, void *cb_ctx);
+/* Sends RTCP BYE and DTLS close_notify, stops everything, frees. */
+void lcc_leg_destroy(lcc_leg *leg);
+
+lcc_err lcc_leg_answer(lcc_leg *leg, const char *offer, char **answer, lcc_why *why);
+lcc_err lcc_leg_offer(lcc_leg *leg, char **offer, lcc_why *why);
+lcc_err lcc_leg_accept_answer(lcc_leg *leg, const char *answer, lcc_why *why);
+lcc_err lcc_leg_add_candidate(lcc_leg *leg, const char *cand, const char *mid, int mline_index,
+                              lcc_why *why);
+lcc_err lcc_leg_restart_ice(lcc_leg *leg, char **offer, lcc_why *why);
+
+lcc_leg_state lcc_leg_get_state(const lcc_leg *leg);
+lcc_party lcc_leg_party(const lcc_leg *leg);
+/* The mid and m-line index candidates are signalled with (the BUNDLE tag). */
+const char *lcc_leg_candidate_mid(const lcc_leg *leg, int *mline_index);
+lcc_leg_media *lcc_leg_media_slot(lcc_leg *leg, lcc_slot slot);
+/* Media can be sent: DTLS done, SRTP keyed. */
+bool lcc_leg_ready(const lcc_leg *leg);
+
+/* The buffer the bridge builds an outgoing packet in (LCC_LEG_BUF bytes, with
+ * room for the SRTP trailer after LCC_LEG_BUF - LCC_SRTP_MAX_TRAILER). */
+uint8_t *lcc_leg_tx_buffer(lcc_leg *leg, size_t *cap);
+/* Encrypts and sends the packet built in the tx buffer. */
+void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len);
+void lcc_leg_send_nack(lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n);
+void lcc_leg_request_keyframe(lcc_leg *leg, lcc_slot slot);
+
+/* Appends this leg's stats as a cJSON object (cJSON *), opaque here to keep cJSON out of the header. */
+void *lcc_leg_stats_json(lcc_leg *leg, bool summary);
+uint64_t lcc_leg_connected_at_ms(const lcc_leg *leg);
+
+#endif

@@ -1,0 +1,64 @@
+/* The leg's private state, shared by leg.c (negotiation, ICE, DTLS, state),
+ * leg_media.c (packets in and out, RTCP) and leg_stats.c. Not for other modules.
+ * Thread: the media thread only. */
+#ifndef LCC_LEG_INTERNAL_H
+#define LCC_LEG_INTERNAL_H
+
+#include "dtls.h"
+#include "ice.h"
+#include "leg.h"
+#include "sdp.h"
+#include "srtp.h"
+
+struct lcc_leg {
+  lcc_leg_env env;
+  char call_id[LCC_CALL_ID_MAX];
+  lcc_leg_cb cb;
+  void *cb_ctx;
+  lcc_leg_state state;
+
+  lcc_ice *ice;
+  lcc_dtls *dtls;
+  lcc_srtp *srtp;
+  lcc_srtp_profile srtp_profile;
+  bool dtls_active;      /* we are the DTLS client */
+  bool controlling;
+  char remote_fp_alg[16], remote_fp[160];
+  char remote_ufrag[256];
+
+  lcc_sdp *local;        /* the last local description (offer or answer) */
+  lcc_sdp *pending_offer;/* our offer awaiting its answer */
+  char bundle_mid[64];
+  int bundle_mline;
+
+  lcc_leg_media media[LCC_SLOT_COUNT];
+  uint32_t rtcp_ssrc;    /* sender SSRC of reports when we send nothing */
+  char cname[64];
+  char stream_id[64];
+
+  GSource *dtls_timer;
+  GSource *tick;         /* 1 s: RTCP reports, the disconnected watchdog */
+  uint64_t ice_connected_us;
+  uint64_t last_rx_us;
+  uint64_t connected_at_ms; /* wall clock, 0 = never */
+  uint8_t fir_seq;
+  uint64_t dtls_failures, srtp_errors;
+
+  uint8_t rx[LCC_LEG_BUF];
+  uint8_t tx[LCC_LEG_BUF];
+  uint8_t rtcp_tx[LCC_LEG_BUF];
+};
+
+uint64_t lcc_now_us(void);      /* monotonic */
+uint64_t lcc_wall_us(void);     /* since the Unix epoch */
+
+void lcc_leg_set_state(lcc_leg *leg, lcc_leg_state st, lcc_err err, const char *why);
+/* leg.c: a DTLS datagram from the peer */
+void lcc_leg_on_dtls(lcc_leg *leg, const uint8_t *buf, size_t len);
+/* leg_media.c */
+void lcc_leg_on_datagram(lcc_leg *leg, uint8_t *buf, size_t len);
+void lcc_leg_send_reports(lcc_leg *leg);
+void lcc_leg_send_bye(lcc_leg *leg);
+void lcc_leg_send_rtcp(lcc_leg *leg, size_t len);
+
+#endif

@@ -1,0 +1,386 @@
+/* The media server: its media thread (a GMainContext + GMainLoop), the command
+ * queue in, the event queue out, and the table of calls.
+ *
+ * Everything below "media thread" runs on that thread only; the queues (and
+ * the list of synchronous waiters) are the only state shared with other
+ * threads, all under `mu`. Leaves ICE/DTLS/relay to call.c and its legs.
+ * Thread: see server.h. */
+#include "server.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call.h"
+#include "dtls.h"
+
+typedef struct cmd_node {
+  lcc_cmd cmd;
+  char *text; /* owned copy of cmd.text */
+  bool sync;  /* reply goes to a waiter, not the event queue */
+  struct cmd_node *next;
+} cmd_node;
+
+/* A thread blocked in lcc_server_request. */
+typedef struct waiter {
+  uint64_t req;
+  bool done;
+  lcc_err err;
+  lcc_why why;
+  char *text;
+  struct waiter *next;
+} waiter;
+
+struct lcc_server {
+  lcc_server_opts opts; /* ice_servers changed by the media thread only */
+  GMainContext *ctx;
+  GMainLoop *loop;
+  GThread *thread;
+  lcc_dtls_cert *cert;
+  GHashTable *calls; /* media thread: id -> lcc_call* */
+
+  GMutex mu; /* guards everything below */
+  GCond cond;
+  cmd_node *cmd_head, *cmd_tail;
+  lcc_event *ev_head, *ev_tail;
+  waiter *waiters;
+  bool closing;
+  uint64_t next_sync_req;
+
+  void (*notify)(void *ctx);
+  void *notify_ctx;
+};
+
+const char *lcc_party_name(lcc_party p) { return p == LCC_PARTY_AGENT ? "agent" : "visitor"; }
+
+const char *lcc_leg_state_name(lcc_leg_state s) {
+  static const char *const names[] = {"new",          "connecting", "connected",
+                                      "disconnected", "failed",     "closed"};
+  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+void lcc_server_opts_init(lcc_server_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->disconnected_after_ms = 5000;
+  o->dtls_timeout_ms = 15000;
+}
+
+lcc_event *lcc_event_new(lcc_event_kind kind, const char *call_id, lcc_party party) {
+  lcc_event *ev = calloc(1, sizeof *ev);
+  if (!ev) return NULL;
+  ev->kind = kind;
+  ev->party = party;
+  ev->mline_index = -1;
+  if (call_id) g_strlcpy(ev->call_id, call_id, sizeof ev->call_id);
+  return ev;
+}
+
+void lcc_event_free_list(lcc_event *ev) {
+  while (ev) {
+    lcc_event *next = ev->next;
+    free(ev->text);
+    free(ev);
+    ev = next;
+  }
+}
+
+/* --- the event queue (media thread -> owner) --- */
+
+/* Queues an event or, for a synchronous request, hands the reply to its waiter. */
+static void server_emit(void *ctx, lcc_event *ev) {
+  lcc_server *s = ctx;
+  if (!ev) return;
+  bool was_empty = false;
+  g_mutex_lock(&s->mu);
+  for (waiter *w = s->waiters; w && ev->kind == LCC_EV_REPLY; w = w->next) {
+    if (w->req != ev->req) continue;
+    w->done = true;
+    w->err = ev->err;
+    g_strlcpy(w->why.msg, ev->why, sizeof w->why.msg);
+    w->text = ev->text;
+    ev->text = NULL;
+    g_cond_broadcast(&s->cond);
+    g_mutex_unlock(&s->mu);
+    lcc_event_free_list(ev);
+    return;
+  }
+  was_empty = s->ev_head == NULL;
+  if (s->ev_tail) s->ev_tail->next = ev;
+  else s->ev_head = ev;
+  s->ev_tail = ev;
+  g_mutex_unlock(&s->mu);
+  if (was_empty && s->notify) s->notify(s->notify_ctx);
+}
+
+lcc_event *lcc_server_drain(lcc_server *s) {
+  g_mutex_lock(&s->mu);
+  lcc_event *head = s->ev_head;
+  s->ev_head = s->ev_tail = NULL;
+  g_mutex_unlock(&s->mu);
+  return head;
+}
+
+static void emit_reply(lcc_server *s, const lcc_cmd *cmd, lcc_err err, const lcc_why *why,
+                       char *text) {
+  lcc_event *ev = lcc_event_new(LCC_EV_REPLY, cmd->call_id, cmd->party);
+  if (!ev) {
+    free(text);
+    return;
+  }
+  ev->req = cmd->req;
+  ev->err = err;
+  if (err != LCC_OK)
+    g_strlcpy(ev->why, why && why->msg[0] ? why->msg : lcc_err_message(err), sizeof ev->why);
+  ev->text = text;
+  server_emit(s, ev);
+}
+
+/* --- commands (media thread) --- */
+
+static void end_call(lcc_server *s, lcc_call *c, const char *id, char **summary_out) {
+  char *summary = lcc_call_end(c);
+  lcc_event *ev = lcc_event_new(LCC_EV_CALL_END, id, LCC_PARTY_VISITOR);
+  if (ev) {
+    ev->text = summary ? strdup(summary) : NULL;
+    server_emit(s, ev);
+  }
+  if (summary_out) *summary_out = summary;
+  else free(summary);
+}
+
+static lcc_err run_call_create(lcc_server *s, const lcc_cmd *cmd, lcc_why *why) {
+  if (!cmd->call_id[0]) return lcc_fail(why, LCC_ERR_INVALID_OPTION, "call id is empty");
+  if (g_hash_table_contains(s->calls, cmd->call_id))
+    return lcc_fail(why, LCC_ERR_CALL_EXISTS, "call '%s' exists", cmd->call_id);
+  lcc_call_env env = {s->ctx, s->cert, &s->opts, server_emit, s};
+  lcc_call *c = lcc_call_create(&env, cmd->call_id, cmd->record);
+  if (!c) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot create call");
+  g_hash_table_insert(s->calls, g_strdup(cmd->call_id), c);
+  return LCC_OK;
+}
+
+static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, char **out,
+                           lcc_why *why) {
+  const lcc_cmd *cmd = &n->cmd;
+  if ((unsigned)cmd->party >= LCC_PARTY_COUNT) return lcc_fail(why, LCC_ERR_INVALID_PARTY, "bad party");
+  switch (cmd->kind) {
+    case LCC_CMD_ANSWER: return lcc_call_answer(c, cmd->party, n->text ? n->text : "", out, why);
+    case LCC_CMD_OFFER: return lcc_call_offer(c, cmd->party, out, why);
+    case LCC_CMD_ACCEPT_ANSWER: return lcc_call_accept_answer(c, cmd->party, n->text ? n->text : "", why);
+    case LCC_CMD_ADD_CANDIDATE:
+      return lcc_call_add_candidate(c, cmd->party, n->text, cmd->mid, cmd->mline_index, why);
+    case LCC_CMD_RESTART_ICE: return lcc_call_restart_ice(c, cmd->party, out, why);
+    case LCC_CMD_STATS: *out = lcc_call_stats_json(c); return LCC_OK;
+    case LCC_CMD_CALL_END:
+      g_hash_table_steal(s->calls, cmd->call_id); /* key freed below */
+      end_call(s, c, cmd->call_id, out);
+      return LCC_OK;
+    default: return lcc_fail(why, LCC_ERR_INTERNAL, "unknown command %d", (int)cmd->kind);
+  }
+}
+
+static void run_command(lcc_server *s, cmd_node *n) {
+  const lcc_cmd *cmd = &n->cmd;
+  lcc_why why = {{0}};
+  char *out = NULL;
+  lcc_err err = LCC_OK;
+  if (cmd->kind == LCC_CMD_CALL_CREATE) {
+    err = run_call_create(s, cmd, &why);
+  } else if (cmd->kind == LCC_CMD_SET_ICE_SERVERS) {
+    size_t n_srv = cmd->n_ice_servers < LCC_MAX_ICE_SERVERS ? cmd->n_ice_servers : LCC_MAX_ICE_SERVERS;
+    memcpy(s->opts.ice_servers, cmd->ice_servers, n_srv * sizeof cmd->ice_servers[0]);
+    s->opts.n_ice_servers = n_srv;
+  } else {
+    gpointer key = NULL, val = NULL;
+    if (!g_hash_table_lookup_extended(s->calls, cmd->call_id, &key, &val))
+      err = lcc_fail(&why, LCC_ERR_CALL_NOT_FOUND, "no call '%s'", cmd->call_id);
+    else
+      err = run_on_call(s, val, n, &out, &why);
+    if (cmd->kind == LCC_CMD_CALL_END && key) {
+      g_free(key);
+      val = NULL; /* freed by the end */
+    }
+    emit_reply(s, cmd, err, &why, out);
+    if (val) lcc_call_after_command(val);
+    return;
+  }
+  emit_reply(s, cmd, err, &why, out);
+}
+
+static gboolean run_commands(gpointer data) {
+  lcc_server *s = data;
+  g_mutex_lock(&s->mu);
+  cmd_node *n = s->cmd_head;
+  s->cmd_head = s->cmd_tail = NULL;
+  g_mutex_unlock(&s->mu);
+  while (n) {
+    cmd_node *next = n->next;
+    run_command(s, n);
+    free(n->text);
+    free(n);
+    n = next;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends every call and stops the loop (the last thing the media thread does). */
+static gboolean run_shutdown(gpointer data) {
+  lcc_server *s = data;
+  run_commands(s); /* commands posted before close still get replies */
+  GHashTableIter it;
+  gpointer key, val;
+  g_hash_table_iter_init(&it, s->calls);
+  while (g_hash_table_iter_next(&it, &key, &val)) {
+    g_hash_table_iter_steal(&it);
+    end_call(s, val, key, NULL);
+    g_free(key);
+  }
+  g_main_loop_quit(s->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer media_thread(gpointer data) {
+  lcc_server *s = data;
+  g_main_context_push_thread_default(s->ctx);
+  g_main_loop_run(s->loop);
+  g_main_context_pop_thread_default(s->ctx);
+  return NULL;
+}
+
+static void attach_idle(lcc_server *s, GSourceFunc fn) {
+  GSource *src = g_idle_source_new();
+  g_source_set_priority(src, G_PRIORITY_HIGH_IDLE);
+  g_source_set_callback(src, fn, s, NULL);
+  g_source_attach(src, s->ctx);
+  g_source_unref(src);
+}
+
+/* --- the owner's side --- */
+
+static cmd_node *copy_command(const lcc_cmd *cmd) {
+  cmd_node *n = calloc(1, sizeof *n);
+  if (!n) return NULL;
+  n->cmd = *cmd;
+  n->cmd.call_id[sizeof n->cmd.call_id - 1] = 0;
+  n->cmd.mid[sizeof n->cmd.mid - 1] = 0;
+  if (cmd->text && !(n->text = strdup(cmd->text))) {
+    free(n);
+    return NULL;
+  }
+  n->cmd.text = NULL;
+  return n;
+}
+
+static lcc_err enqueue(lcc_server *s, cmd_node *n) {
+  g_mutex_lock(&s->mu);
+  if (s->closing) {
+    g_mutex_unlock(&s->mu);
+    free(n->text);
+    free(n);
+    return LCC_ERR_SERVER_CLOSED;
+  }
+  bool was_empty = s->cmd_head == NULL;
+  if (s->cmd_tail) s->cmd_tail->next = n;
+  else s->cmd_head = n;
+  s->cmd_tail = n;
+  g_mutex_unlock(&s->mu);
+  if (was_empty) attach_idle(s, run_commands);
+  return LCC_OK;
+}
+
+lcc_err lcc_server_post(lcc_server *s, const lcc_cmd *cmd) {
+  cmd_node *n = copy_command(cmd);
+  if (!n) return LCC_ERR_NO_MEMORY;
+  return enqueue(s, n);
+}
+
+lcc_err lcc_server_request(lcc_server *s, const lcc_cmd *cmd, uint32_t timeout_ms, char **text,
+                           lcc_why *why) {
+  *text = NULL;
+  cmd_node *n = copy_command(cmd);
+  if (!n) return LCC_ERR_NO_MEMORY;
+  waiter w = {0};
+  g_mutex_lock(&s->mu);
+  /* Synchronous requests use ids from the top of the range, apart from the owner's. */
+  w.req = n->cmd.req = UINT64_MAX - s->next_sync_req++;
+  w.next = s->waiters;
+  s->waiters = &w;
+  g_mutex_unlock(&s->mu);
+  lcc_err err = enqueue(s, n);
+  g_mutex_lock(&s->mu);
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (err == LCC_OK && !w.done)
+    if (!g_cond_wait_until(&s->cond, &s->mu, deadline)) break;
+  for (waiter **pp = &s->waiters; *pp; pp = &(*pp)->next)
+    if (*pp == &w) {
+      *pp = w.next;
+      break;
+    }
+  g_mutex_unlock(&s->mu);
+  if (err != LCC_OK) return err;
+  if (!w.done) return lcc_fail(why, LCC_ERR_TIMEOUT, "the media thread did not answer in %u ms", timeout_ms);
+  if (w.err != LCC_OK && why) *why = w.why;
+  *text = w.text;
+  return w.err;
+}
+
+static lcc_err check_opts(const lcc_server_opts *o, lcc_why *why) {
+  if (o->port_min > o->port_max)
+    return lcc_fail(why, LCC_ERR_INVALID_OPTION, "ports.min %u > ports.max %u", o->port_min, o->port_max);
+  if (o->n_listen > LCC_MAX_LISTEN || o->n_ice_servers > LCC_MAX_ICE_SERVERS)
+    return lcc_fail(why, LCC_ERR_INVALID_OPTION, "too many listen addresses or ICE servers");
+  return LCC_OK;
+}
+
+lcc_server *lcc_server_create(const lcc_server_opts *opts, void (*notify)(void *ctx), void *ctx,
+                              lcc_err *err, lcc_why *why) {
+  lcc_err e = check_opts(opts, why);
+  if (e != LCC_OK) goto fail_early;
+  lcc_server *s = calloc(1, sizeof *s);
+  if (!s) {
+    e = lcc_fail(why, LCC_ERR_NO_MEMORY, "out of memory");
+    goto fail_early;
+  }
+  s->opts = *opts;
+  s->notify = notify;
+  s->notify_ctx = ctx;
+  g_mutex_init(&s->mu);
+  g_cond_init(&s->cond);
+  s->cert = lcc_dtls_cert_create(why);
+  if (!s->cert) {
+    e = LCC_ERR_DTLS_FAILED;
+    goto fail;
+  }
+  s->calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->ctx = g_main_context_new();
+  s->loop = g_main_loop_new(s->ctx, FALSE);
+  s->thread = g_thread_new("lcc-media", media_thread, s);
+  return s;
+fail:
+  g_cond_clear(&s->cond);
+  g_mutex_clear(&s->mu);
+  free(s);
+fail_early:
+  if (err) *err = e;
+  return NULL;
+}
+
+void lcc_server_destroy(lcc_server *s) {
+  if (!s) return;
+  g_mutex_lock(&s->mu);
+  s->closing = true;
+  g_mutex_unlock(&s->mu);
+  attach_idle(s, run_shutdown);
+  g_thread_join(s->thread);
+  /* Drop sources still attached (timers of freed legs were removed by them). */
+  g_main_loop_unref(s->loop);
+  g_main_context_unref(s->ctx);
+  g_hash_table_destroy(s->calls);
+  lcc_dtls_cert_destroy(s->cert);
+  lcc_event_free_list(s->ev_head);
+  g_cond_clear(&s->cond);
+  g_mutex_clear(&s->mu);
+  free(s);
+}
+
+const char *lcc_server_fingerprint(const lcc_server *s) { return lcc_dtls_cert_fingerprint(s->cert); }

@@ -1,0 +1,199 @@
+'use strict';
+// One WebRTC party for the e2e tests, dependency-free. The test does the signalling:
+// it calls window.peer.* through page.evaluate and receives local ICE candidates
+// (null at the end of gathering) and state changes through window.__lccPush, which
+// test/e2e/helpers/pages.js exposes before the page loads.
+//
+// Candidates that arrive before a remote description are queued and added once
+// one is set, so the test may relay them as soon as they appear.
+
+(function () {
+  let pc = null;
+  let localStream = null;
+  const remoteStream = new MediaStream();
+  let pending = []; // candidate inits (or null) waiting for a remote description
+  let audio = null; // { ctx, analyser, trackId }
+
+  function push(kind, data) {
+    if (typeof window.__lccPush !== 'function') return;
+    Promise.resolve(window.__lccPush(kind, data)).catch(() => {}); // the page may be closing
+  }
+
+  function need() {
+    if (!pc) throw new Error('peer.init() has not been called');
+    return pc;
+  }
+
+  function attachRemote() {
+    const a = document.getElementById('remoteAudio');
+    const v = document.getElementById('remoteVideo');
+    a.srcObject = new MediaStream(remoteStream.getAudioTracks());
+    v.srcObject = new MediaStream(remoteStream.getVideoTracks());
+    a.play().catch(() => {});
+    v.play().catch(() => {});
+  }
+
+  async function init(opts) {
+    const o = opts || {};
+    if (pc) throw new Error('peer.init() called twice');
+    localStream = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      video: !!o.video,
+    });
+    pc = new RTCPeerConnection(o.rtcConfig || { iceServers: [] });
+    for (const t of localStream.getTracks()) pc.addTrack(t, localStream);
+    pc.onicecandidate = (e) => push('candidate', e.candidate ? e.candidate.toJSON() : null);
+    pc.onconnectionstatechange = () => push('connectionState', pc.connectionState);
+    pc.oniceconnectionstatechange = () => push('iceConnectionState', pc.iceConnectionState);
+    pc.onicegatheringstatechange = () => push('iceGatheringState', pc.iceGatheringState);
+    pc.onsignalingstatechange = () => push('signalingState', pc.signalingState);
+    pc.ontrack = (e) => {
+      remoteStream.addTrack(e.track);
+      attachRemote();
+      push('track', { kind: e.track.kind, id: e.track.id, mid: e.transceiver && e.transceiver.mid });
+    };
+    return {
+      audioTracks: localStream.getAudioTracks().map((t) => t.label),
+      videoTracks: localStream.getVideoTracks().map((t) => t.label),
+    };
+  }
+
+  async function flushPending() {
+    const queued = pending;
+    pending = [];
+    for (const c of queued) await addNow(c);
+  }
+
+  function addNow(c) {
+    // null means end-of-candidates: addIceCandidate() without an argument (W3C).
+    return c === null ? pc.addIceCandidate() : pc.addIceCandidate(c);
+  }
+
+  async function createOffer(options) {
+    const offer = await need().createOffer(options || {});
+    await pc.setLocalDescription(offer);
+    return pc.localDescription.sdp;
+  }
+
+  async function acceptAnswer(sdp) {
+    await need().setRemoteDescription({ type: 'answer', sdp });
+    await flushPending();
+  }
+
+  async function acceptOffer(sdp) {
+    await need().setRemoteDescription({ type: 'offer', sdp });
+    await flushPending();
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    return pc.localDescription.sdp;
+  }
+
+  async function addIceCandidate(c) {
+    if (!need().remoteDescription) { pending.push(c === undefined ? null : c); return 'queued'; }
+    await addNow(c === undefined ? null : c);
+    return 'added';
+  }
+
+  function restartIce() {
+    need().restartIce(); // the next createOffer() carries new ICE credentials
+  }
+
+  function close() {
+    if (!pc) return;
+    if (localStream) for (const t of localStream.getTracks()) t.stop();
+    pc.close(); // fires no statechange event: report it ourselves
+    push('connectionState', 'closed');
+    push('iceConnectionState', 'closed');
+  }
+
+  function ensureAnalyser() {
+    const track = remoteStream.getAudioTracks()[0];
+    if (!track) throw new Error('no remote audio track yet');
+    if (audio && audio.trackId === track.id) return audio;
+    if (audio) audio.ctx.close();
+    const ctx = new AudioContext();
+    const source = ctx.createMediaStreamSource(new MediaStream([track]));
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 8192;
+    analyser.smoothingTimeConstant = 0; // we average ourselves
+    source.connect(analyser);
+    audio = { ctx, analyser, trackId: track.id };
+    return audio;
+  }
+
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  /**
+   * Strongest frequency of the received audio, from the power spectrum averaged over
+   * durationMs. Returns { frequency (Hz, null if silent), levelDb (dBFS of that bin),
+   * binHz, frames, sampleRate }.
+   */
+  async function dominantFrequency(opts) {
+    const o = Object.assign({ durationMs: 1000, intervalMs: 50, minHz: 50, maxHz: 8000 }, opts || {});
+    const { ctx, analyser } = ensureAnalyser();
+    if (ctx.state !== 'running') await ctx.resume();
+    const n = analyser.frequencyBinCount;
+    const bins = new Float32Array(n);
+    const power = new Float64Array(n);
+    let frames = 0;
+    const end = performance.now() + o.durationMs;
+    do {
+      analyser.getFloatFrequencyData(bins);
+      for (let i = 0; i < n; i++) power[i] += Math.pow(10, bins[i] / 10);
+      frames++;
+      await sleep(o.intervalMs);
+    } while (performance.now() < end);
+    const binHz = ctx.sampleRate / analyser.fftSize;
+    const lo = Math.max(1, Math.floor(o.minHz / binHz));
+    const hi = Math.min(n - 2, Math.ceil(o.maxHz / binHz));
+    let peak = lo;
+    for (let i = lo; i <= hi; i++) if (power[i] > power[peak]) peak = i;
+    const db = (i) => 10 * Math.log10(power[i] / frames);
+    if (!(power[peak] > 0)) return { frequency: null, levelDb: null, binHz, frames, sampleRate: ctx.sampleRate };
+    // Parabolic interpolation over the peak and its neighbours (in dB).
+    const a = db(peak - 1), b = db(peak), c = db(peak + 1);
+    const denom = a - 2 * b + c;
+    const shift = Number.isFinite(denom) && denom !== 0 ? Math.max(-0.5, Math.min(0.5, 0.5 * (a - c) / denom)) : 0;
+    return { frequency: (peak + shift) * binHz, levelDb: b, binHz, frames, sampleRate: ctx.sampleRate };
+  }
+
+  async function inbound(kind, field) {
+    const report = await need().getStats();
+    let sum = 0;
+    report.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === kind) sum += s[field] || 0; });
+    return sum;
+  }
+
+  const videoFramesReceived = () => inbound('video', 'framesDecoded');
+  const audioPacketsReceived = () => inbound('audio', 'packetsReceived');
+
+  async function stats() {
+    const report = await need().getStats();
+    return Array.from(report.values()).map((s) => Object.assign({}, s));
+  }
+
+  /** The nominated candidate pair's local and remote candidates, or null. */
+  async function selectedPair() {
+    const report = await need().getStats();
+    let pair = null;
+    report.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pair = report.get(s.selectedCandidatePairId);
+    });
+    if (!pair) return null;
+    const pick = (c) => c && { address: c.address, port: c.port, protocol: c.protocol, candidateType: c.candidateType };
+    return { local: pick(report.get(pair.localCandidateId)), remote: pick(report.get(pair.remoteCandidateId)), state: pair.state };
+  }
+
+  function descriptions() {
+    return {
+      local: pc && pc.localDescription ? pc.localDescription.sdp : null,
+      remote: pc && pc.remoteDescription ? pc.remoteDescription.sdp : null,
+    };
+  }
+
+  window.peer = {
+    init, createOffer, acceptAnswer, acceptOffer, addIceCandidate, restartIce, close,
+    dominantFrequency, videoFramesReceived, audioPacketsReceived, stats, selectedPair, descriptions,
+  };
+  push('ready', null);
+}());
