@@ -24,6 +24,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -33,20 +34,23 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "rd.h"
+
 /* ECDSA suites are what browsers negotiate with our P-256 key; the RSA ones
  * matter when we are the client and the peer (GStreamer, SIP gateways)
- * presents an RSA certificate. */
+ * presents an RSA certificate. AEAD only: with CBC and encrypt-then-MAC,
+ * OpenSSL 3.0 ends a DTLS session on one record with a bad MAC, which anyone
+ * able to spoof a datagram could send. */
 #define DTLS_CIPHERS                                                                    \
   "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"                        \
   "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:"                          \
-  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:"                            \
-  "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"
+  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
 #define DTLS_GROUPS "X25519:P-256:P-384"
 #define DTLS_CN "livechat-calls"
 #define DTLS_DAY_S (24L * 60 * 60)
 /* RFC 6347 §4.2.4.1 suggests 1 s; WebRTC stacks start lower so a lost flight
- * costs less call setup time. Doubling, capped: OpenSSL gives up after 12
- * timeouts (about 20 s here). */
+ * costs less call setup time. Doubling, capped: OpenSSL gives up at the 13th
+ * timeout (after about 22 s here). */
 #define DTLS_TIMER_FIRST_US 250000u
 #define DTLS_TIMER_MAX_US 2000000u
 #define DTLS_EXPORTER_LABEL "EXTRACTOR-dtls_srtp"
@@ -94,7 +98,8 @@ struct lcc_dtls {
   void *ctx;
   dtls_state state;
   bool active;
-  bool mismatch; /* the verify callback rejected the peer's certificate */
+  bool mismatch;      /* the verify callback rejected the peer's certificate */
+  bool got_handshake; /* a handshake message from the peer was read */
   const char *fp_alg;
   const EVP_MD *fp_md;
   uint8_t fp[EVP_MAX_MD_SIZE];
@@ -190,8 +195,8 @@ fail:
   return NULL;
 }
 
-/* Only the leaf is pinned, by the SDP fingerprint; a self-signed certificate
- * is the norm (RFC 8827 §6.5). */
+/* Certificates are self-signed, so chain errors are expected: what counts is
+ * the leaf's digest against the SDP fingerprint (RFC 5763 §5). */
 static bool dtls_peer_matches(lcc_dtls *d, X509 *x);
 
 static int dtls_verify_cb(int preverify_ok, X509_STORE_CTX *store) {
@@ -362,6 +367,16 @@ static unsigned int dtls_timer_cb(SSL *ssl, unsigned int timer_us) {
   return timer_us >= DTLS_TIMER_MAX_US / 2 ? DTLS_TIMER_MAX_US : 2 * timer_us;
 }
 
+/* OpenSSL takes records of any DTLS 1.x version until the first handshake
+ * message arrives: a ClientHello or HelloVerifyRequest may say 1.0 (RFC 6347
+ * §4.2.1). This callback sees that message arrive. */
+static void dtls_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                        SSL *ssl, void *arg) {
+  (void)version, (void)buf, (void)len, (void)arg;
+  lcc_dtls *d = SSL_get_app_data(ssl);
+  if (d && !write_p && content_type == SSL3_RT_HANDSHAKE) d->got_handshake = true;
+}
+
 static lcc_err dtls_parse_fp(lcc_dtls *d, const char *alg, const char *fp, lcc_why *why) {
   const dtls_fp_alg *a = NULL;
   for (size_t i = 0; alg && i < sizeof dtls_fp_algs / sizeof dtls_fp_algs[0]; i++)
@@ -396,6 +411,7 @@ static lcc_err dtls_new_ssl(lcc_dtls *d, lcc_dtls_cert *cert, lcc_why *why) {
   if (!SSL_set_app_data(d->ssl, d) || SSL_set_mtu(d->ssl, LCC_DTLS_MTU) <= 0)
     return dtls_fail_openssl(why, LCC_ERR_INTERNAL, "DTLS session setup");
   DTLS_set_timer_cb(d->ssl, dtls_timer_cb);
+  SSL_set_msg_callback(d->ssl, dtls_msg_cb);
   if (d->active)
     SSL_set_connect_state(d->ssl);
   else
@@ -579,6 +595,44 @@ static bool dtls_read(lcc_dtls *d) {
   }
 }
 
+/* The smallest sealed record: RFC 5288's explicit nonce and tag for AES-GCM
+ * (also before the cipher is known), RFC 7905's tag for ChaCha20-Poly1305. */
+static uint16_t dtls_min_sealed(const lcc_dtls *d) {
+  const SSL_CIPHER *c = SSL_get_current_cipher(d->ssl);
+  if (c && SSL_CIPHER_get_cipher_nid(c) == NID_chacha20_poly1305) return 16;
+  return 8 + 16;
+}
+
+/* RFC 6347 §4.1.2.7 says to drop invalid records, and OpenSSL 3.0 mostly
+ * does, but (1) a sealed record shorter than the AEAD's nonce and tag is an
+ * "internal error" to it: the session ends with a fatal alert to the peer;
+ * (2) a header it rejects for its version or length is skipped alone, and
+ * the next header is read from inside that record's body, where (1) can
+ * hide. One spoofed datagram would end the call. So a datagram reaches
+ * OpenSSL only as whole records it takes in full: content type 20..23,
+ * version 1.2 (1.0 for alerts and hellos), sealed ones long enough. */
+static bool dtls_records_ok(const lcc_dtls *d, const uint8_t *buf, size_t len) {
+  uint16_t min_sealed = dtls_min_sealed(d);
+  bool hello = !d->got_handshake;
+  lcc_rd r = lcc_rd_init(buf, len);
+  while (lcc_rd_left(&r) > 0) {
+    uint8_t type = lcc_rd_u8(&r);
+    uint16_t version = lcc_rd_u16(&r);
+    uint16_t epoch = lcc_rd_u16(&r);
+    lcc_rd_skip(&r, 6); /* sequence number */
+    uint16_t n = lcc_rd_u16(&r);
+    lcc_rd_skip(&r, n);
+    if (r.bad || type < SSL3_RT_CHANGE_CIPHER_SPEC || type > SSL3_RT_APPLICATION_DATA ||
+        n > SSL3_RT_MAX_ENCRYPTED_LENGTH)
+      return false;
+    if (version != DTLS1_2_VERSION &&
+        !(version == DTLS1_VERSION && (type == SSL3_RT_ALERT || hello)))
+      return false;
+    if (epoch != 0 && n < min_sealed) return false;
+  }
+  return true;
+}
+
 void lcc_dtls_start(lcc_dtls *d) {
   if (!d || d->state != DTLS_NEW) return;
   d->state = DTLS_HANDSHAKING;
@@ -588,6 +642,8 @@ void lcc_dtls_start(lcc_dtls *d) {
 void lcc_dtls_feed(lcc_dtls *d, const uint8_t *buf, size_t len) {
   if (!d || !buf || len == 0) return;
   if (d->state == DTLS_FAILED || d->state == DTLS_CLOSED) return;
+  if (d->state == DTLS_NEW && d->active) return; /* a server never speaks first */
+  if (!dtls_records_ok(d, buf, len)) return;
   d->in = buf;
   d->in_len = len;
   bool ended;

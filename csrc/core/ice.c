@@ -222,7 +222,10 @@ lcc_err lcc_ice_add_remote_candidate(lcc_ice *ice, const char *line, lcc_why *wh
   if (strncmp(line, "candidate:", 10) != 0)
     return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "candidate must start with 'candidate:'");
   if (is_mdns(line)) return LCC_OK;
-  NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, line);
+  char attr[300]; /* libnice parses the attribute form, "a=candidate:..." */
+  if (snprintf(attr, sizeof attr, "a=%s", line) >= (int)sizeof attr)
+    return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "candidate longer than %zu bytes", sizeof attr - 3);
+  NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, attr);
   if (!c) return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "cannot parse candidate '%.80s'", line);
   lcc_err err = LCC_OK;
   if (c->component_id == COMPONENT) {

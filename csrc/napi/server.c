@@ -3,7 +3,7 @@
  *   new Server(options, dispatcher)  options already validated by JS
  *   server.post(cmd)                 queue a command; its reply arrives as an event
  *   server.request(cmd, timeoutMs)   post and wait for the reply text (getStats)
- *   server.close()                   destroy the core server (idempotent)
+ *   server.close()                   deliver queued events, destroy the core server (idempotent)
  *   server.ref() / server.unref()    keep Node alive while calls or requests live
  *   server.fingerprint               "AB:CD:..." (sha-256 of the DTLS certificate)
  *
@@ -451,10 +451,15 @@ static napi_value server_request(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Delivers what is already queued (the dispatcher runs once more, synchronously),
+ * then destroys the server. Events the destroy itself produces (the end of
+ * calls JS did not end first) are freed with it: JS ends its calls first. */
 static napi_value server_close(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   lcc_napi_server *g = unwrap(env, info, &argc, NULL, false);
-  if (g) glue_shutdown(env, g);
+  if (!g || !g->server) return NULL;
+  lcc_napi_call_js(env, NULL, g, NULL);
+  glue_shutdown(env, g);
   return NULL;
 }
 

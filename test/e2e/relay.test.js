@@ -1,0 +1,172 @@
+'use strict';
+// User stories of the media core with real Chromium pages over loopback, the
+// test doing the signalling itself:
+//  (a) a browser calls the server: ICE and DTLS connect and Opus RTP arrives;
+//  (b) a visitor (440 Hz) and an agent (880 Hz) talk through the server: each
+//      hears the other's tone, and video frames arrive both ways.
+
+const assert = require('assert');
+const { MediaServer } = require('../..');
+const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
+const { toneFile } = require('./helpers/tones');
+const { startPageServer, openPeer } = require('./helpers/pages');
+const { waitFor, waitForState, wireCandidates } = require('./helpers/signal');
+const { serverLeg } = require('./helpers/server-leg');
+
+const VISITOR_HZ = 440;
+const AGENT_HZ = 880;
+const TOLERANCE_HZ = 15;
+
+/** The page offers, the server answers. Returns the time from offer to both connected. */
+async function pageOffers(call, party, page) {
+  const leg = serverLeg(call, party);
+  const wiring = wireCandidates(page, leg);
+  const t0 = Date.now();
+  const offer = await page.createOffer();
+  const answer = await call.answer(party, offer);
+  await page.acceptAnswer(answer);
+  await Promise.all([
+    waitForState(page, 'connectionState', 'connected', { timeoutMs: 15000 }),
+    waitForState(leg, 'connectionState', 'connected', { timeoutMs: 15000 }),
+  ]);
+  await wiring.settled();
+  return Date.now() - t0;
+}
+
+/** The server offers, the page answers. */
+async function serverOffers(call, party, page) {
+  const leg = serverLeg(call, party);
+  const wiring = wireCandidates(page, leg);
+  const t0 = Date.now();
+  const offer = await call.offer(party);
+  const answer = await page.acceptOffer(offer);
+  await call.acceptAnswer(party, answer);
+  await Promise.all([
+    waitForState(page, 'connectionState', 'connected', { timeoutMs: 15000 }),
+    waitForState(leg, 'connectionState', 'connected', { timeoutMs: 15000 }),
+  ]);
+  await wiring.settled();
+  return Date.now() - t0;
+}
+
+function fmtTone(r) {
+  return r.frequency === null ? 'silence' : `${r.frequency.toFixed(1)} Hz at ${r.levelDb.toFixed(1)} dB`;
+}
+
+describe('a browser calls the media server over loopback', function () {
+  this.timeout(60000);
+  let pages;
+  let media;
+
+  before(async function () {
+    pages = await startPageServer();
+    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (media) await media.close();
+    if (pages) await pages.close();
+  });
+
+  it('ICE and DTLS connect, and the server receives Opus RTP (page offers)', async function () {
+    const browser = await launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(VISITOR_HZ) });
+    const page = await openPeer(browser, { baseUrl: pages.baseUrl, video: false });
+    const call = media.createCall({ id: 'e2e-a-1' });
+    const ms = await pageOffers(call, 'visitor', page);
+    console.log(`      [relay] page offer -> connected in ${ms} ms`);
+    const stats = await waitFor(() => {
+      const s = call.getStats().parties.visitor;
+      return s.audio && s.audio.packetsIn > 50 && s;
+    }, { timeoutMs: 10000, what: 'more than 50 audio packets at the server' });
+    assert.strictEqual(stats.state, 'connected');
+    assert.ok(['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'].includes(stats.srtpProfile), stats.srtpProfile);
+    assert.strictEqual(stats.selectedCandidatePair.local.address, '127.0.0.1');
+    assert.strictEqual(stats.selectedCandidatePair.remote.address, '127.0.0.1');
+    assert.strictEqual(stats.srtpErrors, 0);
+    const summary = await call.end();
+    assert.strictEqual(summary.id, 'e2e-a-1');
+    assert.strictEqual(summary.parties.visitor.state, 'closed');
+    assert.ok(summary.parties.visitor.audio.packetsIn > 50);
+    await browser.close();
+  });
+
+  it('ICE and DTLS connect when the server offers and the page answers', async function () {
+    const browser = await launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(AGENT_HZ) });
+    const page = await openPeer(browser, { baseUrl: pages.baseUrl, video: true });
+    const call = media.createCall({ id: 'e2e-a-2' });
+    const ms = await serverOffers(call, 'agent', page);
+    console.log(`      [relay] server offer -> connected in ${ms} ms`);
+    await waitFor(() => {
+      const s = call.getStats().parties.agent;
+      return s.audio && s.audio.packetsIn > 50 && s.video && s.video.packetsIn > 20;
+    }, { timeoutMs: 10000, what: 'audio and video packets from the answering page' });
+    await call.end();
+    await browser.close();
+  });
+});
+
+describe('visitor and agent hear each other through the server', function () {
+  this.timeout(90000);
+  let pages;
+  let media;
+  let visitor;
+  let agent;
+  let call;
+
+  before(async function () {
+    pages = await startPageServer();
+    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
+    const [vb, ab] = await Promise.all([
+      launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(VISITOR_HZ) }),
+      launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(AGENT_HZ) }),
+    ]);
+    [visitor, agent] = await Promise.all([
+      openPeer(vb, { baseUrl: pages.baseUrl, video: true }),
+      openPeer(ab, { baseUrl: pages.baseUrl, video: true }),
+    ]);
+    call = media.createCall({ id: 'e2e-b' });
+    const [vms, ams] = await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
+    console.log(`      [relay] visitor connected in ${vms} ms, agent in ${ams} ms`);
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (media) await media.close();
+    if (pages) await pages.close();
+  });
+
+  it('each page hears the other party\'s tone (visitor 440 Hz, agent 880 Hz)', async function () {
+    await waitFor(async () => (await visitor.audioPacketsReceived()) > 50 && (await agent.audioPacketsReceived()) > 50,
+      { timeoutMs: 15000, what: 'relayed audio packets on both pages' });
+    const [atVisitor, atAgent] = await Promise.all([visitor.dominantFrequency(), agent.dominantFrequency()]);
+    console.log(`      [relay] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
+    assert.ok(atVisitor.frequency !== null && Math.abs(atVisitor.frequency - AGENT_HZ) <= TOLERANCE_HZ,
+      `visitor should hear ${AGENT_HZ} Hz, got ${JSON.stringify(atVisitor)}`);
+    assert.ok(atAgent.frequency !== null && Math.abs(atAgent.frequency - VISITOR_HZ) <= TOLERANCE_HZ,
+      `agent should hear ${VISITOR_HZ} Hz, got ${JSON.stringify(atAgent)}`);
+    assert.ok(atVisitor.levelDb > -60 && atAgent.levelDb > -60, 'tones too quiet');
+  });
+
+  it('video frames arrive both ways', async function () {
+    const counts = await waitFor(async () => {
+      const v = await visitor.videoFramesReceived();
+      const a = await agent.videoFramesReceived();
+      return v >= 20 && a >= 20 && { visitor: v, agent: a };
+    }, { timeoutMs: 15000, what: 'at least 20 decoded frames on each page' });
+    console.log(`      [relay] frames decoded: visitor ${counts.visitor}, agent ${counts.agent}`);
+  });
+
+  it('getStats() shows media in and out on both legs, with RTT from the pages\' receiver reports', async function () {
+    const stats = await waitFor(() => {
+      const s = call.getStats().parties;
+      return s.visitor.rttMs !== null && s.agent.rttMs !== null && s;
+    }, { timeoutMs: 10000, what: 'an RTT on both legs' });
+    for (const party of ['visitor', 'agent']) {
+      const p = stats[party];
+      assert.ok(p.audio.packetsIn > 0 && p.audio.packetsOut > 0, `${party} audio ${JSON.stringify(p.audio)}`);
+      assert.ok(p.video.packetsIn > 0 && p.video.packetsOut > 0, `${party} video ${JSON.stringify(p.video)}`);
+      assert.ok(p.rttMs >= 0 && p.rttMs < 100, `${party} rtt ${p.rttMs}`);
+    }
+  });
+});
