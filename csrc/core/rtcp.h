@@ -87,12 +87,16 @@ typedef struct {
   uint8_t fir_seq;
 } lcc_rtcp_keyframe_req;
 
+/* Parsers check the type (and FMT) and that the counted parts fit the body;
+ * LCC_ERR_PACKET_INVALID otherwise. A NACK keeps its first
+ * LCC_RTCP_MAX_NACK items. */
 lcc_err lcc_rtcp_parse_sr(const lcc_rtcp_pkt *p, lcc_rtcp_sr *out);
 lcc_err lcc_rtcp_parse_rr(const lcc_rtcp_pkt *p, lcc_rtcp_rr *out);
 lcc_err lcc_rtcp_parse_nack(const lcc_rtcp_pkt *p, lcc_rtcp_nack *out);
 lcc_err lcc_rtcp_parse_pli(const lcc_rtcp_pkt *p, lcc_rtcp_keyframe_req *out);
 lcc_err lcc_rtcp_parse_fir(const lcc_rtcp_pkt *p, lcc_rtcp_keyframe_req *out);
-/* SSRCs listed in a BYE (up to max); returns the count. */
+/* SSRCs listed in a BYE (up to max); returns the count, 0 when p is not a
+ * BYE or its count overruns the body. */
 size_t lcc_rtcp_parse_bye(const lcc_rtcp_pkt *p, uint32_t *ssrcs, size_t max);
 /* The sender SSRC of any packet type that carries one (SR, RR, RTPFB, PSFB): 0 if none. */
 uint32_t lcc_rtcp_sender_ssrc(const lcc_rtcp_pkt *p);
@@ -108,7 +112,10 @@ size_t lcc_rtcp_write_pli(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32
 size_t lcc_rtcp_write_fir(uint8_t *out, size_t cap, uint32_t sender_ssrc, uint32_t media_ssrc,
                           uint8_t seq);
 
-/* Builds NACK items from a list of lost sequence numbers (sorted or not). */
+/* Builds NACK items from a list of lost sequence numbers (sorted or not,
+ * duplicates allowed, across the 16-bit wrap): oldest first, up to 17 per
+ * item; past LCC_RTCP_MAX_NACK items the newest are left out. Sets only n,
+ * pid and blp. */
 void lcc_rtcp_nack_from_seqs(lcc_rtcp_nack *nack, const uint16_t *seqs, size_t n);
 /* Expands NACK items back to sequence numbers; returns the count stored (<= max). */
 size_t lcc_rtcp_nack_to_seqs(const lcc_rtcp_nack *nack, uint16_t *seqs, size_t max);

@@ -73,14 +73,15 @@ bool lcc_rtp_is_rtcp(const uint8_t *buf, size_t len) {
   return pt >= 64 && pt <= 95;
 }
 
-/* RFC 8285 §4.2: ID 0 is a padding byte; ID 15 ends the block. */
+/* RFC 8285 §4.2: a zero byte is padding; ID 15 ends the block. ID 0 with a
+ * length is neither padding nor an element: stop there too (as libwebrtc). */
 static size_t ext_list_one_byte(lcc_rd *r, lcc_rtp_ext *out, size_t max) {
   size_t n = 0;
   while (n < max && lcc_rd_left(r) > 0) {
     uint8_t b = lcc_rd_u8(r);
     if (b == 0) continue;
     uint8_t id = b >> 4;
-    if (id == 15) break;
+    if (id == 15 || id == 0) break;
     uint8_t len = (uint8_t)((b & 0x0f) + 1);
     const uint8_t *data = lcc_rd_bytes(r, len);
     if (!data) break;

@@ -1,9 +1,11 @@
 /* dtls.c: two sessions, one active and one passive, joined by in-memory
- * datagram queues. Covers the handshake and its SRTP keys (checked by running
- * SRTP with them), profile choice, fingerprint checks with every hash, lost
- * flights recovered by the retransmission timer, close_notify, and garbage
- * datagrams. Time only moves the retransmission timer; no assertion depends
- * on how long anything took. */
+ * datagram queues. Covers the handshake and its SRTP keys (run through
+ * srtp.c, and checked against a plain OpenSSL peer's exporter), profile
+ * choice, fingerprint checks with every hash, lost flights recovered by the
+ * retransmission timer, close_notify, and garbage datagrams (including the
+ * ones OpenSSL 3.0 itself would die on). Every datagram must fit
+ * LCC_DTLS_MTU. Time only drives the retransmission timer; no assertion
+ * depends on how long anything took. */
 #include "dtls.h"
 
 #include <ctype.h>

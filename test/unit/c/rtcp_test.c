@@ -4,10 +4,11 @@
  * PLI, FIR and BYE, malformed packets, every builder (checked against the
  * captured bytes where rtpbin sent the same packet) and NACK packing.
  * Run from test/unit/c. */
+#include "rtcp.h"
+
 #include <stdint.h>
 
 #include "check.h"
-#include "rtcp.h"
 
 #define FIX "../../fixtures/rtp/"
 
@@ -166,8 +167,8 @@ static void test_nack(void) {
   CHECK_EQ_INT(lcc_rtcp_nack_to_seqs(&nack, seqs, 32), 8);
   for (int i = 0; i < 8; i++) CHECK_EQ_INT(seqs[i], 10557 + i);
   CHECK_EQ_INT(lcc_rtcp_nack_to_seqs(&nack, seqs, 3), 3); /* max respected */
-  lcc_rtcp_nack_from_seqs(&built, (uint16_t[]){10564, 10557, 10560, 10558, 10559, 10561, 10563, 10562},
-                          8);
+  lcc_rtcp_nack_from_seqs(&built,
+                          (uint16_t[]){10564, 10557, 10560, 10558, 10559, 10561, 10563, 10562}, 8);
   built.sender_ssrc = nack.sender_ssrc;
   built.media_ssrc = nack.media_ssrc;
   CHECK_EQ_INT(lcc_rtcp_write_nack(out, sizeof out, &built), 16);
@@ -253,8 +254,8 @@ static void test_bye_and_sdes(void) {
   /* rtpbin's SDES with only a CNAME (28 chars): 4 + 2 + 28 + 2 nulls = 36. */
   CHECK_EQ_INT(walk("rtcp_rr_sdes_fir.bin", &b, p, 4), 3);
   CHECK_EQ_INT(p[1].pt, LCC_RTCP_SDES);
-  CHECK_EQ_INT(lcc_rtcp_write_sdes_cname(out, sizeof out, 0x5A93FD4Bu, "user2383821758@host-61f1ebfa"),
-               40);
+  CHECK_EQ_INT(
+      lcc_rtcp_write_sdes_cname(out, sizeof out, 0x5A93FD4Bu, "user2383821758@host-61f1ebfa"), 40);
   CHECK(memcmp(out, p[1].pkt, 40) == 0);
   CHECK_EQ_INT(lcc_rtcp_write_sdes_cname(out, 39, 0x5A93FD4Bu, "user2383821758@host-61f1ebfa"), 0);
   free(b);
@@ -387,7 +388,7 @@ static void test_malformed(void) {
   CHECK_EQ_INT(lcc_rtcp_validate(c, len - 1), LCC_ERR_PACKET_INVALID); /* not 32-bit */
   memset(c + len, 0, 4);
   CHECK_EQ_INT(lcc_rtcp_validate(c, len + 4), LCC_ERR_PACKET_INVALID); /* trailing version 0 */
-  c[48] = 0x41; /* version 1 on the PLI */
+  c[48] = 0x41;                                                        /* version 1 on the PLI */
   CHECK_EQ_INT(lcc_rtcp_validate(c, len), LCC_ERR_PACKET_INVALID);
   lcc_rtcp_iter it;
   lcc_rtcp_pkt p;
@@ -414,7 +415,8 @@ static void check_rb_eq(const lcc_rtcp_rb *a, const lcc_rtcp_rb *b) {
 
 static void test_builders_roundtrip(void) {
   uint8_t out[1024];
-  lcc_rtcp_sr sr = {.ssrc = 1, .ntp = 0x0102030405060708u, .rtp_ts = 9, .packets = 10, .octets = 11};
+  lcc_rtcp_sr sr = {
+      .ssrc = 1, .ntp = 0x0102030405060708u, .rtp_ts = 9, .packets = 10, .octets = 11};
   sr.n_blocks = 3;
   sr.blocks[0] = (lcc_rtcp_rb){0xA, 255, -5, 65536 + 7, 100, 0xDEADBEEF, 65536};
   sr.blocks[1] = (lcc_rtcp_rb){0xB, 1, 0x7FFFFF, 0, 0, 0, 0};
@@ -441,7 +443,8 @@ static void test_builders_roundtrip(void) {
   CHECK_EQ_INT(lcc_rtcp_write_sr(out, sizeof out, &sr), 0);
 
   lcc_rtcp_rr rr = {.ssrc = 2, .n_blocks = LCC_RTCP_MAX_RB};
-  for (int i = 0; i < LCC_RTCP_MAX_RB; i++) rr.blocks[i] = (lcc_rtcp_rb){(uint32_t)i, 3, -i, 4, 5, 6, 7};
+  for (int i = 0; i < LCC_RTCP_MAX_RB; i++)
+    rr.blocks[i] = (lcc_rtcp_rb){(uint32_t)i, 3, -i, 4, 5, 6, 7};
   n = lcc_rtcp_write_rr(out, sizeof out, &rr);
   CHECK_EQ_INT(n, 8 + 31 * 24);
   lcc_rtcp_rr rr_back;

@@ -2,12 +2,13 @@
  * and hand-built RFC 8285 extension packets (test/fixtures/rtp/README.md),
  * malformed headers, header writing, and the RFC 3550 A.1/A.3/A.8 receive
  * statistics on synthetic and captured streams. Run from test/unit/c. */
+#include "rtp.h"
+
 #include <math.h>
 #include <stdint.h>
 
 #include "check.h"
 #include "rtcp.h"
-#include "rtp.h"
 
 #define FIX "../../fixtures/rtp/"
 
@@ -107,6 +108,13 @@ static void test_ext_one_byte(void) {
   CHECK_EQ_INT(lcc_rtp_ext_list(b, &h, e, LCC_RTP_MAX_EXTS), 1);
   check_ext(&e[0], 1, 1, "\xaa");
   free(b);
+
+  /* 0x01: ID 0 with a length, not a padding byte (found by rtp_fuzz). */
+  b = load("rtp_ext_one_byte_id0.bin", &len);
+  CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
+  CHECK_EQ_INT(lcc_rtp_ext_list(b, &h, e, LCC_RTP_MAX_EXTS), 1);
+  check_ext(&e[0], 1, 1, "\xaa");
+  free(b);
 }
 
 static void test_ext_two_byte(void) {
@@ -132,8 +140,9 @@ static void test_ext_two_byte(void) {
 
 /* An element overrunning the block ends the list (one-byte form). */
 static void test_ext_element_overrun(void) {
-  static const uint8_t pkt[] = {0x90, 111, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xBE, 0xDE, 0, 1,
-                                0x10, 0xAA, 0x2F, 0x01}; /* id 2 claims 16 bytes */
+  static const uint8_t pkt[] = {
+      0x90, 111, 0,    1,    0, 0, 0,    1,    0,    0,
+      0,    2,   0xBE, 0xDE, 0, 1, 0x10, 0xAA, 0x2F, 0x01}; /* id 2 claims 16 bytes */
   lcc_rtp_hdr h;
   lcc_rtp_ext e[4];
   CHECK_EQ_INT(lcc_rtp_parse(pkt, sizeof pkt, &h), LCC_OK);
@@ -169,7 +178,7 @@ static void test_malformed(void) {
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.payload_len, 2);
   CHECK_EQ_INT(lcc_rtp_parse(b, 16, &h), LCC_ERR_PACKET_INVALID); /* last byte 0x7d > 4 */
-  b[15] = 4; /* the whole payload is padding */
+  b[15] = 4;                                                      /* the whole payload is padding */
   CHECK_EQ_INT(lcc_rtp_parse(b, 16, &h), LCC_OK);
   CHECK_EQ_INT(h.payload_len, 0);
   b[15] = 5; /* more than is there */
@@ -504,7 +513,7 @@ static void test_ntp(void) {
   /* 2024-01-01T00:00:00.25Z: 1704067200 s + 0x40000000 / 2^32. */
   CHECK_EQ_INT(lcc_ntp_from_unix_us(1704067200250000u), (uint64_t)3913056000u << 32 | 0x40000000u);
   CHECK_EQ_INT(lcc_ntp_from_unix_us(1500000), (uint64_t)2208988801u << 32 | 0x80000000u);
-  CHECK_EQ_INT(lcc_ntp_from_unix_us(1) & 0xFFFFFFFFu, 4294); /* 2^32 / 10^6 */
+  CHECK_EQ_INT(lcc_ntp_from_unix_us(1) & 0xFFFFFFFFu, 4294);             /* 2^32 / 10^6 */
   CHECK_EQ_INT(lcc_ntp_mid(lcc_ntp_from_unix_us(1500000)), 0x7E818000u); /* 0x83AA7E81.80000000 */
 }
 

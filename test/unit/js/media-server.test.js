@@ -211,6 +211,40 @@ describe('MediaServer and Call (native)', function () {
     assert.deepStrictEqual(warnings, []);
   });
 
+  it("two MediaServers connect a leg over loopback: offer, answer, acceptAnswer, trickle; both report 'connected' and getStats() shows the pair", async function () {
+    this.timeout(30000);
+    const a = server({ ports: { min: 46000, max: 46499 } });
+    const b = server({ ports: { min: 46500, max: 46999 } });
+    const ca = a.createCall({ id: 'loop' });
+    const cb = b.createCall({ id: 'loop' });
+    // Each side's candidates go to the other, as a signalling channel would carry them.
+    ca.on('candidate', (party, c) => cb.addCandidate('visitor', c).catch(() => {}));
+    cb.on('candidate', (party, c) => ca.addCandidate('agent', c).catch(() => {}));
+    const connected = (call, party) => new Promise((resolve, reject) => {
+      call.on('state', (p, state, error) => {
+        if (p === party && state === 'connected') resolve();
+        if (p === party && state === 'failed') reject(error || new Error('failed'));
+      });
+    });
+    const both = Promise.all([connected(ca, 'agent'), connected(cb, 'visitor')]);
+    const offer = await ca.offer('agent');
+    assert.ok(offer.includes(`a=fingerprint:sha-256 ${a.fingerprint}`));
+    const answer = await cb.answer('visitor', offer);
+    assert.ok(answer.includes(`a=fingerprint:sha-256 ${b.fingerprint}`));
+    await ca.acceptAnswer('agent', answer);
+    await both;
+    assert.strictEqual(ca.states.agent, 'connected');
+    const leg = ca.getStats().parties.agent;
+    assert.strictEqual(leg.state, 'connected');
+    assert.strictEqual(new Date(leg.connectedAt).toISOString(), leg.connectedAt);
+    assert.strictEqual(leg.selectedCandidatePair.local.address, '127.0.0.1');
+    assert.strictEqual(leg.selectedCandidatePair.remote.address, '127.0.0.1');
+    assert.match(String(leg.srtpProfile), /AES/);
+    assert.strictEqual(ca.getStats().parties.visitor, null, 'the other party has no leg yet');
+    await ca.end();
+    await cb.end();
+  });
+
   it("call.answer() with Chromium's offers (test/fixtures/sdp) returns answers holding the server's fingerprint", async function () {
     const offers = browserOffers('chromium');
     if (offers.length === 0) this.skip(); // fixtures not captured
