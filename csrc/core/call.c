@@ -189,14 +189,12 @@ char *lcc_call_end(lcc_call *c) {
   cJSON_AddNumberToObject(o, "startedAt", (double)c->started_at_ms);
   cJSON_AddNumberToObject(o, "endedAt", (double)ended);
   cJSON_AddNumberToObject(o, "durationMs", (double)(ended - c->started_at_ms));
-  for (int p = 0; p < LCC_PARTY_COUNT; p++) {
-    lcc_leg_destroy(c->legs[p]); /* emits 'closed' (held, flushed below) */
-    c->legs[p] = NULL;
-  }
-  flush_held(c);
+  for (int p = 0; p < LCC_PARTY_COUNT; p++)
+    if (c->legs[p]) lcc_leg_close(c->legs[p]); /* emits 'closed' (held, flushed below) */
   add_parties(c, o, true);
   cJSON_AddNullToObject(o, "recording");
-  free(NULL);
+  for (int p = 0; p < LCC_PARTY_COUNT; p++) lcc_leg_destroy(c->legs[p]);
+  flush_held(c);
   char *s = print_json(o);
   free(c);
   return s;

@@ -187,11 +187,16 @@ lcc_leg *lcc_leg_create(const lcc_leg_env *env, const lcc_leg_cb *cb, void *cb_c
   return leg;
 }
 
-void lcc_leg_destroy(lcc_leg *leg) {
-  if (!leg) return;
+void lcc_leg_close(lcc_leg *leg) {
+  if (leg->state == LCC_STATE_CLOSED) return;
   if (leg->srtp) lcc_leg_send_bye(leg);
   if (leg->dtls) lcc_dtls_close(leg->dtls);
   lcc_leg_set_state(leg, LCC_STATE_CLOSED, LCC_OK, NULL);
+}
+
+void lcc_leg_destroy(lcc_leg *leg) {
+  if (!leg) return;
+  lcc_leg_close(leg);
   g_source_destroy(leg->tick);
   g_source_unref(leg->tick);
   if (leg->dtls_timer) {

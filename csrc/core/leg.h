@@ -76,7 +76,10 @@ typedef struct {
 } lcc_leg_env;
 
 lcc_leg *lcc_leg_create(const lcc_leg_env *env, const lcc_leg_cb *cb, void *cb_ctx);
-/* Sends RTCP BYE and DTLS close_notify, stops everything, frees. */
+/* Ends the leg gracefully: RTCP BYE, DTLS close_notify, state 'closed'.
+ * Counters stay readable until destroy. */
+void lcc_leg_close(lcc_leg *leg);
+/* Closes if needed, stops everything, frees. NULL is a no-op. */
 void lcc_leg_destroy(lcc_leg *leg);
 
 lcc_err lcc_leg_answer(lcc_leg *leg, const char *offer, char **answer, lcc_why *why);

@@ -156,7 +156,7 @@ static lcc_err add_format(parser *ps, lcc_sdp_media *m, span f, bool rtp) {
   memcpy(m->fmt_list + at, f.p, f.n);
   m->fmt_list[at + f.n] = 0;
   if (!rtp) return LCC_OK;
-  uint64_t pt;
+  uint64_t pt = 0;
   lcc_err err = number(ps, f, 127, &pt, "m= payload type");
   if (err) return err;
   if (codec_by_pt(m, pt)) return fail(ps, "m= lists payload type %u twice", (unsigned)pt);
@@ -187,7 +187,7 @@ static lcc_err line_m(parser *ps, span v) {
   if (err) return err;
   m->kind = kind_of(m->kind_name);
   sp_split(port_count, '/', &port, &count);
-  uint64_t n;
+  uint64_t n = 0;
   if ((err = number(ps, port, 65535, &n, "m= port"))) return err;
   m->port = (uint16_t)n;
   if ((err = COPY(ps, proto, m->proto, "m= protocol"))) return err;
@@ -370,7 +370,7 @@ static lcc_err a_candidate(parser *ps, span v, span whole) {
 static lcc_err a_rtpmap(parser *ps, span v, span w) {
   (void)w;
   if (!ps->m) return LCC_OK;
-  uint64_t pt, rate, ch = 0;
+  uint64_t pt = 0, rate = 0, ch = 0;
   lcc_err err = number(ps, sp_token(&v), 127, &pt, "a=rtpmap payload type");
   if (err) return err;
   span enc = sp_trim_left(v), name, rest, rate_s, ch_s;
@@ -408,7 +408,7 @@ static int fmtp_apt(const char *fmtp) {
 static lcc_err a_fmtp(parser *ps, span v, span w) {
   (void)w;
   if (!ps->m) return LCC_OK;
-  uint64_t pt;
+  uint64_t pt = 0;
   lcc_err err = number(ps, sp_token(&v), 127, &pt, "a=fmtp payload type");
   if (err) return err;
   lcc_sdp_codec *c = codec_by_pt(ps->m, pt);
@@ -460,7 +460,7 @@ static lcc_err a_extmap(parser *ps, span v, span w) {
   if (!m) return LCC_OK; /* session-level extmaps: no browser sends them */
   span id_dir = sp_token(&v), uri = sp_token(&v), id_s, dir_s;
   lcc_sdp_extmap e = {0};
-  uint64_t id;
+  uint64_t id = 0;
   lcc_err err = number(ps, sp_split(id_dir, '/', &id_s, &dir_s) ? id_s : id_dir, 255, &id, "a=extmap id");
   if (err) return err;
   if (id == 0) return fail(ps, "a=extmap id 0 is reserved");
@@ -489,7 +489,7 @@ static lcc_sdp_ssrc *ssrc_entry(lcc_sdp_media *m, uint32_t ssrc) {
 static lcc_err a_ssrc(parser *ps, span v, span w) {
   (void)w;
   if (!ps->m) return LCC_OK;
-  uint64_t ssrc;
+  uint64_t ssrc = 0;
   lcc_err err = number(ps, sp_token(&v), UINT32_MAX, &ssrc, "a=ssrc");
   if (err) return err;
   span attr, value;
@@ -515,7 +515,7 @@ static lcc_err a_ssrc_group(parser *ps, span v, span w) {
   if (sem.n == 0) return fail(ps, "a=ssrc-group without semantics");
   lcc_err err = COPY(ps, sem, g->semantics, "a=ssrc-group semantics");
   for (span s = sp_token(&v); !err && s.n > 0; s = sp_token(&v)) {
-    uint64_t ssrc;
+    uint64_t ssrc = 0;
     size_t cap = sizeof g->ssrcs / sizeof g->ssrcs[0];
     if (g->n_ssrcs == cap) return fail(ps, "more than %zu SSRCs in a=ssrc-group", cap);
     if (!(err = number(ps, s, UINT32_MAX, &ssrc, "a=ssrc-group SSRC"))) g->ssrcs[g->n_ssrcs++] = (uint32_t)ssrc;
@@ -589,7 +589,7 @@ static lcc_err line_c(parser *ps, span v) {
 static lcc_err line_b(parser *ps, span v) {
   span type, value;
   if (!sp_split(v, ':', &type, &value) || type.n == 0) return fail(ps, "b= line needs <bwtype>:<bandwidth>");
-  uint64_t kbps;
+  uint64_t kbps = 0;
   if (!sp_eq(type, "AS")) return LCC_OK;
   lcc_err err = number(ps, value, UINT32_MAX, &kbps, "b=AS bandwidth");
   if (!err && ps->m) ps->m->bandwidth_as = (uint32_t)kbps;

@@ -110,15 +110,19 @@ typedef struct {
 
 /* Parses SDP text (len bytes, need not be NUL-terminated; CRLF or LF line
  * ends). Session-level ice-ufrag/pwd, fingerprint, setup and c= are copied into
- * each media section that lacks its own. On error *out is undefined and why
- * says what and where ("line 12: a=rtpmap without payload type"). Unknown
- * attributes are ignored (RFC 8866 §5.13); limits (LCC_SDP_MAX_*) are errors,
- * never silent truncation. */
+ * each media section that lacks its own; a section in the BUNDLE group without
+ * ICE credentials, fingerprint or setup gets those of the BUNDLE-tagged section
+ * (its transport). On error *out is undefined and why says what and where
+ * ("line 12: a=rtpmap without payload type"). Unknown attributes are ignored
+ * (RFC 8866 §5.13); limits (LCC_SDP_MAX_*), and values longer than their
+ * field, are errors, never silent truncation. */
 lcc_err lcc_sdp_parse(const char *text, size_t len, lcc_sdp *out, lcc_why *why);
 
 /* Writes sdp as text with CRLF line ends into buf (NUL-terminated). Returns
- * the length written, or 0 when cap is too small. Media with port 0 are
- * written as rejected sections (m=<kind> 0 <proto> <fmt_list>, plus a=mid). */
+ * the length written, or 0 when cap is too small, a value holds a control
+ * character (it would end its line: SDP injection) or a section has no
+ * format. Media with port 0 and no bundle-only are written as rejected
+ * sections (m=<kind> 0 <proto> <fmt_list>, c=, a=mid). */
 size_t lcc_sdp_write(const lcc_sdp *sdp, char *buf, size_t cap);
 
 /* The server's side of a negotiation. */
@@ -129,8 +133,8 @@ typedef struct {
   uint64_t session_id, session_version;
   char cname[64];
   char stream_id[64];          /* msid stream id for everything the server sends on this leg */
-  uint32_t audio_ssrc;         /* SSRC the server sends audio with */
-  uint32_t video_ssrc, video_rtx_ssrc;
+  uint32_t audio_ssrc;         /* SSRC the server sends audio with; 0: no a=ssrc lines */
+  uint32_t video_ssrc, video_rtx_ssrc; /* 0: none (no a=ssrc / no FID group) */
   char candidates[LCC_SDP_MAX_CANDIDATES][256]; /* already gathered, put in the first m-section */
   size_t n_candidates;
   bool end_of_candidates;
@@ -143,16 +147,22 @@ typedef struct {
  *   fmtp, with its rtcp-fb except transport-cc and goog-remb;
  * - video: the offer's first VP8/90000 with nack, nack pli, ccm fir, and its
  *   rtx (apt) codec if offered;
- * - the extmaps the server forwards (lcc_sdp_ext_supported), with the offer's ids;
+ * - the extmaps the server forwards (lcc_sdp_ext_kind: mid on both, audio level
+ *   on audio, abs-send-time, toffset and video orientation on video), with
+ *   the offer's ids;
  * - every other m-section (no such codec, application, unknown kind, not
  *   UDP/TLS/RTP/SAVPF, or beyond the first of each kind outside BUNDLE) rejected
  *   with port 0 and its mid kept;
  * - BUNDLE group of the accepted mids (first accepted mid is the bundle tag),
  *   rtcp-mux, rtcp-rsize if offered, direction mirrored, ssrc/msid lines for
  *   what the server sends (audio_ssrc; video_ssrc + FID group with video_rtx_ssrc).
+ * Without a BUNDLE group only the first relayable section is accepted (a leg
+ * has one transport); bundle-only sections in the group are accepted.
  * Errors: LCC_ERR_SDP_INVALID (no ice-ufrag/pwd, no fingerprint, setup missing or
- * not actpass/active/passive, no rtcp-mux on an accepted section) and
- * LCC_ERR_SDP_UNSUPPORTED (no section could be accepted), each with why. */
+ * not actpass/active/passive, a setup that contradicts local->setup, no
+ * rtcp-mux on an accepted section), LCC_ERR_SDP_UNSUPPORTED (no section could
+ * be accepted) and LCC_ERR_INVALID_OPTION (local values missing or holding
+ * control characters), each with why. */
 lcc_err lcc_sdp_answer(const lcc_sdp *offer, const lcc_sdp_local *local, lcc_sdp *answer,
                        lcc_why *why);
 
@@ -161,14 +171,17 @@ lcc_err lcc_sdp_answer(const lcc_sdp *offer, const lcc_sdp_local *local, lcc_sdp
  * VP8/90000 pt 96 with nack, nack pli, ccm fir; rtx pt 97 apt=96), both
  * sendrecv, setup actpass, trickle, rtcp-mux, rtcp-rsize, the supported
  * extmaps. When `previous` is given (renegotiation, ICE restart), mids,
- * payload types and extmap ids are kept from it (RFC 8829 §5.2.2). */
+ * payload types and extmap ids are kept from it (RFC 8829 §5.2.2); its other
+ * sections stay, rejected. Errors: LCC_ERR_INVALID_OPTION (local values) and
+ * LCC_ERR_SDP_UNSUPPORTED (`previous` has no room for a missing section). */
 lcc_err lcc_sdp_offer(const lcc_sdp_local *local, const lcc_sdp *previous, lcc_sdp *offer,
                       lcc_why *why);
 
 /* Checks a remote answer against the server's offer: same number of
  * m-sections, mids matching, payload types and extmap ids a subset of the
- * offer's, ice credentials and fingerprint present, setup active or passive.
- * LCC_ERR_SDP_INVALID with why on any violation. */
+ * offer's, ice credentials and fingerprint present, setup active or passive,
+ * rtcp-mux, BUNDLE mids among the offer's. LCC_ERR_SDP_INVALID with why on any
+ * violation; LCC_ERR_SDP_UNSUPPORTED when the answer rejects every section. */
 lcc_err lcc_sdp_check_answer(const lcc_sdp *offer, const lcc_sdp *answer, lcc_why *why);
 
 /* RTP header extensions the server understands and forwards. */

@@ -286,35 +286,42 @@ typedef struct {
   bool used[256];
 } ext_ids;
 
+/* A previous description that gave one id to two extensions (broken, but
+ * parseable) keeps the id for the first; the other gets a fresh one. */
 static void ids_from_previous(ext_ids *x, const lcc_sdp *prev) {
+  bool owned[256] = {false};
   for (size_t i = 0; prev && i < prev->n_media; i++) {
     const lcc_sdp_media *m = &prev->media[i];
     for (size_t k = 0; is_full(m) && k < m->n_extmaps; k++) {
+      uint8_t id = m->extmaps[k].id;
       lcc_ext_kind kind = lcc_sdp_ext_kind(m->extmaps[k].uri);
-      x->used[m->extmaps[k].id] = true;
-      if (kind != LCC_EXT_NONE && !x->id[kind]) x->id[kind] = m->extmaps[k].id;
+      x->used[id] = true;
+      if (kind == LCC_EXT_NONE || x->id[kind] || owned[id]) continue;
+      x->id[kind] = id;
+      owned[id] = true;
     }
   }
 }
 
-/* Fresh ids follow Chromium's numbering; a taken one moves to the lowest free
- * one-byte id (RFC 8285 §4.2: 1-14). */
+/* Fresh ids follow Chromium's numbering, all one-byte ids (RFC 8285 §4.2:
+ * 1-14); a taken one moves to the lowest free id. */
 static void ids_fill(ext_ids *x) {
   static const uint8_t preferred[LCC_EXT_COUNT] = {
       [LCC_EXT_AUDIO_LEVEL] = 1, [LCC_EXT_ABS_SEND_TIME] = 2, [LCC_EXT_MID] = 4,
       [LCC_EXT_VIDEO_ORIENTATION] = 13, [LCC_EXT_TOFFSET] = 14};
   for (int k = LCC_EXT_NONE + 1; k < LCC_EXT_COUNT; k++) {
     if (x->id[k]) continue;
-    uint8_t id = preferred[k];
-    for (uint8_t c = 1; x->used[id] && c < 255; c++) id = c;
-    x->id[k] = id;
+    unsigned id = preferred[k];
+    for (unsigned c = 1; x->used[id] && c < 256; c++) id = c;
+    if (x->used[id]) continue; /* all 255 taken: the extension is left out */
+    x->id[k] = (uint8_t)id;
     x->used[id] = true;
   }
 }
 
 static void offer_extmaps(lcc_sdp_media *m, const ext_ids *x) {
   for (int k = LCC_EXT_NONE + 1; k < LCC_EXT_COUNT; k++) {
-    if (!ext_for_kind((lcc_ext_kind)k, m->kind)) continue;
+    if (!x->id[k] || !ext_for_kind((lcc_ext_kind)k, m->kind)) continue;
     lcc_sdp_extmap *e = &m->extmaps[m->n_extmaps++];
     e->id = x->id[k];
     SET(e->uri, lcc_sdp_ext_uri((lcc_ext_kind)k));
@@ -418,6 +425,7 @@ lcc_err lcc_sdp_offer(const lcc_sdp_local *local, const lcc_sdp *previous, lcc_s
   ids_fill(&x);
   memset(offer, 0, sizeof *offer);
   set_session(offer, local);
+  offer->extmap_allow_mixed = previous && previous->extmap_allow_mixed; /* ids above 14 may be kept */
   bool have_audio = false, have_video = false;
   if (previous) offer_from_previous(offer, previous, &x, local, &have_audio, &have_video);
   if (!have_audio && (err = append_fresh(offer, LCC_MEDIA_AUDIO, &x, local, why))) return err;
@@ -425,7 +433,11 @@ lcc_err lcc_sdp_offer(const lcc_sdp_local *local, const lcc_sdp *previous, lcc_s
   int first = -1;
   for (size_t i = 0; i < offer->n_media; i++) {
     if (!is_full(&offer->media[i])) continue;
-    if (!offer->media[i].mid[0]) free_mid(offer, offer->media[i].mid); /* a previous peer's section without mid */
+    if (!offer->media[i].mid[0]) { /* a previous peer's section without mid */
+      char mid[16];
+      free_mid(offer, mid);
+      SET(offer->media[i].mid, mid);
+    }
     if (first < 0) first = (int)i;
     SET(offer->bundle_mids[offer->n_bundle++], offer->media[i].mid);
   }

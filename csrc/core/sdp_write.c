@@ -44,7 +44,7 @@ static void line(writer *w, const char *fmt, ...) {
   }
   for (int i = 0; i < n; i++) {
     unsigned char c = (unsigned char)w->buf[w->len + (size_t)i];
-    if (c < 0x20 || c == 0x7f) w->bad = true;
+    if ((c < 0x20 && c != '\t') || c == 0x7f) w->bad = true; /* tabs: as the parser allows */
   }
   memcpy(w->buf + w->len + (size_t)n, "\r\n", 3);
   w->len += (size_t)n + 2;

@@ -7,9 +7,8 @@
  *     lcc_sdp_check_answer accepts for that offer and that writes and parses;
  *   - lcc_sdp_offer with it as the previous description writes and parses.
  * Any broken promise aborts, so libFuzzer reports it as a crash.
- * Build: see test/fuzz/README.md. With -DLCC_FUZZ_MAIN it gets a main() that
- * runs the files named on the command line (for gcc, valgrind, regressions).
- * Links csrc/core/sdp*.c and err.c only. Thread: single. */
+ * Build and run: test/fuzz/README.md. Links csrc/core/sdp*.c and err.c only.
+ * Thread: single (static buffers: lcc_sdp is large). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,21 +75,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lcc_sdp_check_answer(&in, &in, &why);
   return 0;
 }
-
-#ifdef LCC_FUZZ_MAIN
-int main(int argc, char **argv) {
-  for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) return perror(argv[i]), 1;
-    static uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    uint8_t *exact = malloc(n ? n : 1); /* exact size: ASan/valgrind see overreads */
-    memcpy(exact, buf, n);
-    LLVMFuzzerTestOneInput(exact, n);
-    free(exact);
-  }
-  printf("sdp_fuzz: %d inputs ran\n", argc - 1);
-  return 0;
-}
-#endif
