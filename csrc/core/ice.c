@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "candidate.h"
+
 #define COMPONENT 1 /* rtcp-mux: RTP and RTCP share component 1 */
 
 struct lcc_ice {
@@ -209,25 +211,17 @@ lcc_err lcc_ice_set_remote_credentials(lcc_ice *ice, const char *ufrag, const ch
   return LCC_OK;
 }
 
-static bool is_mdns(const char *line) {
-  /* candidate:<foundation> <component> <transport> <priority> <address> ... */
-  char addr[256];
-  if (sscanf(line, "candidate:%*s %*s %*s %*s %255s", addr) != 1) return false;
-  size_t n = strlen(addr);
-  return n > 6 && g_ascii_strcasecmp(addr + n - 6, ".local") == 0;
-}
-
 lcc_err lcc_ice_add_remote_candidate(lcc_ice *ice, const char *line, lcc_why *why) {
+  lcc_candidate parsed;
+  lcc_err err = lcc_candidate_parse(line, strlen(line), &parsed, why);
+  if (err != LCC_OK) return err;
   if (strncmp(line, "a=", 2) == 0) line += 2;
-  if (strncmp(line, "candidate:", 10) != 0)
-    return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "candidate must start with 'candidate:'");
-  if (is_mdns(line)) return LCC_OK;
+  if (parsed.mdns) return LCC_OK;
   char attr[300]; /* libnice parses the attribute form, "a=candidate:..." */
   if (snprintf(attr, sizeof attr, "a=%s", line) >= (int)sizeof attr)
     return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "candidate longer than %zu bytes", sizeof attr - 3);
   NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, attr);
   if (!c) return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "cannot parse candidate '%.80s'", line);
-  lcc_err err = LCC_OK;
   if (c->component_id == COMPONENT) {
     GSList list = {c, NULL};
     if (nice_agent_set_remote_candidates(ice->agent, ice->stream, COMPONENT, &list) < 0)

@@ -146,23 +146,40 @@ static bool relayable(const lcc_sdp_media *m) {
   return false;
 }
 
+/* The offer's BUNDLE-tagged section (the first mid of its group), or -1. */
+static int offer_tag(const lcc_sdp *offer) {
+  for (size_t i = 0; offer->n_bundle > 0 && i < offer->n_media; i++)
+    if (strcmp(offer->media[i].mid, offer->bundle_mids[0]) == 0) return (int)i;
+  return -1;
+}
+
 /* Picks the sections to accept: the first relayable audio and video section.
- * With a BUNDLE group, only sections in it (bundle-only ones included, RFC
- * 8843 §7.3.3: they have port 0 but ride the group's transport): a leg has one
- * transport. Without BUNDLE each section would need its own transport, so only
- * the first relayable section is accepted and every other one rejected. A
- * section the offerer disabled (port 0, not bundle-only) stays rejected
- * (RFC 3264 §6). Returns how many were accepted. */
-static size_t choose(const lcc_sdp *offer, bool accept[LCC_SDP_MAX_MEDIA]) {
-  bool have_audio = false, have_video = false;
+ * With a BUNDLE group, only sections in it (bundle-only ones included: they
+ * have port 0 but ride the group's transport), and always the tagged one: an
+ * answer cannot reject the offerer-tagged section and keep the group (RFC 8843
+ * §7.3.3; it carries the group's transport, and Chromium then fails to apply
+ * the answer or never starts ICE). When the tagged section cannot be relayed,
+ * the group is declined as a whole, as when the offer has none: each section
+ * then has its own transport and a leg has one, so only the first relayable
+ * section with a port is accepted. A section the offerer disabled (port 0,
+ * not bundle-only) stays rejected (RFC 3264 §6). Returns how many were
+ * accepted; *bundled tells whether the answer keeps a BUNDLE group. */
+static size_t choose(const lcc_sdp *offer, bool accept[LCC_SDP_MAX_MEDIA], bool *bundled) {
+  bool have[2] = {false, false}; /* audio, video */
   size_t n = 0;
+  int tag = offer_tag(offer);
+  *bundled = tag >= 0 && relayable(&offer->media[tag]) && is_full(&offer->media[tag]);
+  memset(accept, 0, LCC_SDP_MAX_MEDIA * sizeof accept[0]);
+  if (*bundled) {
+    accept[tag] = have[offer->media[tag].kind == LCC_MEDIA_VIDEO] = true;
+    n++;
+  }
   for (size_t i = 0; i < offer->n_media; i++) {
     const lcc_sdp_media *m = &offer->media[i];
-    bool *have = m->kind == LCC_MEDIA_AUDIO ? &have_audio : &have_video;
-    accept[i] = false;
-    if (!relayable(m) || !is_full(m) || *have) continue;
-    if (offer->n_bundle > 0 ? !in_bundle(offer, m->mid) : (n > 0 || m->bundle_only)) continue;
-    accept[i] = *have = true;
+    bool *h = &have[m->kind == LCC_MEDIA_VIDEO];
+    if (accept[i] || !relayable(m) || !is_full(m) || *h) continue;
+    if (*bundled ? !in_bundle(offer, m->mid) : (n > 0 || m->bundle_only)) continue;
+    accept[i] = *h = true;
     n++;
   }
   return n;
@@ -247,10 +264,10 @@ static void accept_section(const lcc_sdp_media *om, lcc_sdp_media *am, const lcc
 }
 
 lcc_err lcc_sdp_answer(const lcc_sdp *offer, const lcc_sdp_local *local, lcc_sdp *answer, lcc_why *why) {
-  bool accept[LCC_SDP_MAX_MEDIA];
+  bool accept[LCC_SDP_MAX_MEDIA], bundled;
   lcc_err err = check_local(local, why);
   if (err) return err;
-  if (choose(offer, accept) == 0)
+  if (choose(offer, accept, &bundled) == 0)
     return lcc_fail(why, LCC_ERR_SDP_UNSUPPORTED, "no m-section offers opus/48000/2 or VP8/90000 over UDP/TLS/RTP/SAVPF");
   int tag = -1;
   for (size_t i = 0; i < offer->n_media; i++) {
@@ -270,8 +287,7 @@ lcc_err lcc_sdp_answer(const lcc_sdp *offer, const lcc_sdp_local *local, lcc_sdp
       continue;
     }
     accept_section(&offer->media[i], &answer->media[i], local, setup);
-    /* No BUNDLE in the offer, none in the answer (RFC 8843 §7.3). */
-    if (offer->n_bundle > 0) SET(answer->bundle_mids[answer->n_bundle++], offer->media[i].mid);
+    if (bundled) SET(answer->bundle_mids[answer->n_bundle++], offer->media[i].mid);
   }
   put_candidates(&answer->media[tag], local);
   return LCC_OK;

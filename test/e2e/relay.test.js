@@ -10,48 +10,12 @@ const { MediaServer } = require('../..');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { toneFile } = require('./helpers/tones');
 const { startPageServer, openPeer } = require('./helpers/pages');
-const { waitFor, waitForState, wireCandidates } = require('./helpers/signal');
-const { serverLeg } = require('./helpers/server-leg');
+const { waitFor } = require('./helpers/signal');
+const { pageOffers, serverOffers, fmtTone } = require('./helpers/calls');
 
 const VISITOR_HZ = 440;
 const AGENT_HZ = 880;
 const TOLERANCE_HZ = 15;
-
-/** The page offers, the server answers. Returns the time from offer to both connected. */
-async function pageOffers(call, party, page) {
-  const leg = serverLeg(call, party);
-  const wiring = wireCandidates(page, leg);
-  const t0 = Date.now();
-  const offer = await page.createOffer();
-  const answer = await call.answer(party, offer);
-  await page.acceptAnswer(answer);
-  await Promise.all([
-    waitForState(page, 'connectionState', 'connected', { timeoutMs: 15000 }),
-    waitForState(leg, 'connectionState', 'connected', { timeoutMs: 15000 }),
-  ]);
-  await wiring.settled();
-  return Date.now() - t0;
-}
-
-/** The server offers, the page answers. */
-async function serverOffers(call, party, page) {
-  const leg = serverLeg(call, party);
-  const wiring = wireCandidates(page, leg);
-  const t0 = Date.now();
-  const offer = await call.offer(party);
-  const answer = await page.acceptOffer(offer);
-  await call.acceptAnswer(party, answer);
-  await Promise.all([
-    waitForState(page, 'connectionState', 'connected', { timeoutMs: 15000 }),
-    waitForState(leg, 'connectionState', 'connected', { timeoutMs: 15000 }),
-  ]);
-  await wiring.settled();
-  return Date.now() - t0;
-}
-
-function fmtTone(r) {
-  return r.frequency === null ? 'silence' : `${r.frequency.toFixed(1)} Hz at ${r.levelDb.toFixed(1)} dB`;
-}
 
 describe('a browser calls the media server over loopback', function () {
   this.timeout(60000);
@@ -73,7 +37,7 @@ describe('a browser calls the media server over loopback', function () {
     const browser = await launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(VISITOR_HZ) });
     const page = await openPeer(browser, { baseUrl: pages.baseUrl, video: false });
     const call = media.createCall({ id: 'e2e-a-1' });
-    const ms = await pageOffers(call, 'visitor', page);
+    const { ms } = await pageOffers(call, 'visitor', page);
     console.log(`      [relay] page offer -> connected in ${ms} ms`);
     const stats = await waitFor(() => {
       const s = call.getStats().parties.visitor;
@@ -95,7 +59,7 @@ describe('a browser calls the media server over loopback', function () {
     const browser = await launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(AGENT_HZ) });
     const page = await openPeer(browser, { baseUrl: pages.baseUrl, video: true });
     const call = media.createCall({ id: 'e2e-a-2' });
-    const ms = await serverOffers(call, 'agent', page);
+    const { ms } = await serverOffers(call, 'agent', page);
     console.log(`      [relay] server offer -> connected in ${ms} ms`);
     await waitFor(() => {
       const s = call.getStats().parties.agent;
@@ -126,8 +90,8 @@ describe('visitor and agent hear each other through the server', function () {
       openPeer(ab, { baseUrl: pages.baseUrl, video: true }),
     ]);
     call = media.createCall({ id: 'e2e-b' });
-    const [vms, ams] = await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
-    console.log(`      [relay] visitor connected in ${vms} ms, agent in ${ams} ms`);
+    const [v, a] = await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
+    console.log(`      [relay] visitor connected in ${v.ms} ms, agent in ${a.ms} ms`);
   });
 
   after(async function () {
@@ -168,5 +132,40 @@ describe('visitor and agent hear each other through the server', function () {
       assert.ok(p.video.packetsIn > 0 && p.video.packetsOut > 0, `${party} video ${JSON.stringify(p.video)}`);
       assert.ok(p.rttMs >= 0 && p.rttMs < 100, `${party} rtt ${p.rttMs}`);
     }
+  });
+
+  it('call.restartIce() gives the agent a new offer with new credentials, and audio keeps flowing', async function () {
+    const ufrag = (sdp) => /a=ice-ufrag:(\S+)/.exec(sdp)[1];
+    const before = await visitor.audioPacketsReceived();
+    const oldUfrag = ufrag((await agent.descriptions()).remote);
+    const oldPair = await agent.selectedPair();
+    const offer = await call.restartIce('agent');
+    assert.notStrictEqual(ufrag(offer), oldUfrag);
+    await call.acceptAnswer('agent', await agent.acceptOffer(offer));
+    // The page gathers new candidates for the new ICE generation: a pair on a new local port
+    // means the server answered the new credentials' connectivity checks.
+    await waitFor(async () => {
+      const pair = await agent.selectedPair();
+      return pair && pair.local.port !== oldPair.local.port;
+    }, { timeoutMs: 10000, what: 'a new selected pair on the agent page after the restart' });
+    await waitFor(async () => (await visitor.audioPacketsReceived()) > before + 100,
+      { timeoutMs: 10000, what: 'audio from the agent after the server restarted ICE' });
+    assert.strictEqual(call.getStats().parties.agent.state, 'connected');
+  });
+
+  it('a visitor\'s own ICE restart (a new offer with new credentials) is answered and audio keeps flowing', async function () {
+    const before = await agent.audioPacketsReceived();
+    const oldPair = await visitor.selectedPair();
+    await visitor.restartIce();
+    const offer = await visitor.createOffer();
+    const answer = await call.answer('visitor', offer);
+    await visitor.acceptAnswer(answer);
+    await waitFor(async () => {
+      const pair = await visitor.selectedPair();
+      return pair && pair.local.port !== oldPair.local.port;
+    }, { timeoutMs: 10000, what: 'a new selected pair on the visitor page after its restart' });
+    await waitFor(async () => (await agent.audioPacketsReceived()) > before + 100,
+      { timeoutMs: 10000, what: 'audio from the visitor after its ICE restart' });
+    assert.strictEqual(call.getStats().parties.visitor.state, 'connected');
   });
 });

@@ -764,8 +764,11 @@ static void test_answer_rejections(void) {
   CHECK_EQ_INT(ans->n_bundle, 2);
   free(ans);
 
-  /* The audio section leaves the BUNDLE group: only video is accepted. */
-  strcpy(offer->bundle_mids[0], "9");
+  /* The first audio section leaves the BUNDLE group "1 2": it is rejected,
+   * the second one (bundled) carries the audio. */
+  strcpy(offer->bundle_mids[0], "1");
+  strcpy(offer->bundle_mids[1], "2");
+  offer->n_bundle = 2;
   ans = answer_to(offer, LCC_SETUP_ACTIVE, &err, &why);
   CHECK_EQ_INT(ans->media[0].port, 0);
   CHECK_EQ_INT(ans->media[1].port, 40000);
@@ -773,6 +776,42 @@ static void test_answer_rejections(void) {
   CHECK_EQ_INT(ans->media[2].port, 40000);    /* the second audio, bundled, is now the audio */
   CHECK_EQ_INT(ans->n_bundle, 2);
   CHECK_EQ_STR(ans->bundle_mids[0], "1");
+  free(ans);
+  /* The offerer's tag (first mid of its group) is always accepted when it can
+   * be relayed, even before an earlier section of its kind. */
+  strcpy(offer->bundle_mids[0], "2");
+  strcpy(offer->bundle_mids[1], "0");
+  strcpy(offer->bundle_mids[2], "1");
+  offer->n_bundle = 3;
+  ans = answer_to(offer, LCC_SETUP_ACTIVE, &err, &why);
+  CHECK_EQ_INT(ans->media[2].port, 40000);
+  CHECK_EQ_INT(ans->media[0].port, 0);
+  CHECK_EQ_INT(ans->media[1].port, 40000);
+  CHECK_EQ_INT(ans->n_bundle, 2);
+  free(ans);
+  free(offer);
+
+  /* A tag that cannot be relayed (here the data channel) cannot be rejected
+   * inside the group (RFC 8843 §7.3.3): the group is declined and one section
+   * is accepted on its own transport. */
+  offer = parse_fixture("chromium-offer-av-dc.sdp");
+  strcpy(offer->bundle_mids[0], "2");
+  strcpy(offer->bundle_mids[1], "0");
+  strcpy(offer->bundle_mids[2], "1");
+  ans = answer_to(offer, LCC_SETUP_ACTIVE, &err, &why);
+  CHECK_EQ_INT(err, LCC_OK);
+  CHECK_EQ_INT(ans->n_bundle, 0);
+  CHECK_EQ_INT(ans->media[0].port, 40000);
+  CHECK_EQ_INT(ans->media[0].n_candidates, 1);
+  CHECK_EQ_INT(ans->media[1].port, 0);
+  CHECK_EQ_INT(ans->media[2].port, 0);
+  free(ans);
+  /* A bundle-only section cannot stand alone. */
+  offer->media[0].port = 0;
+  offer->media[0].bundle_only = true;
+  ans = answer_to(offer, LCC_SETUP_ACTIVE, &err, &why);
+  CHECK_EQ_INT(ans->media[0].port, 0);
+  CHECK_EQ_INT(ans->media[1].port, 40000);
   free(ans);
   free(offer);
 

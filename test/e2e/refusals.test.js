@@ -1,0 +1,147 @@
+'use strict';
+// Bad input is refused with a clear error and costs nothing else: a malformed
+// offer, a wrong DTLS fingerprint and garbage candidates on one call, while
+// another call on the same MediaServer keeps its audio flowing.
+
+const assert = require('assert');
+const { MediaServer } = require('../..');
+const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
+const { toneFile } = require('./helpers/tones');
+const { startPageServer, openPeer } = require('./helpers/pages');
+const { waitFor, waitForState, wireCandidates } = require('./helpers/signal');
+const { serverLeg } = require('./helpers/server-leg');
+const { pageOffers, serverOffers, fmtTone } = require('./helpers/calls');
+
+describe('bad input on one call is refused while another call keeps its audio', function () {
+  this.timeout(120000);
+  let pages;
+  let media;
+  let visitor;
+  let agent;
+  let good;
+  let bad;
+
+  before(async function () {
+    pages = await startPageServer();
+    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
+    const [vb, ab] = await Promise.all([
+      launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
+      launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
+    ]);
+    [visitor, agent] = await Promise.all([
+      openPeer(vb, { baseUrl: pages.baseUrl }),
+      openPeer(ab, { baseUrl: pages.baseUrl }),
+    ]);
+    good = media.createCall({ id: 'good-call' });
+    await Promise.all([pageOffers(good, 'visitor', visitor), serverOffers(good, 'agent', agent)]);
+    bad = media.createCall({ id: 'bad-call' });
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (media) await media.close();
+    if (pages) await pages.close();
+  });
+
+  it('call.answer() with a malformed offer rejects with ERR_SDP_INVALID naming the line', async function () {
+    await assert.rejects(bad.answer('visitor', 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nm=audio nonsense\r\n'),
+      (e) => e.code === 'ERR_SDP_INVALID' && /line \d+/.test(e.message));
+    await assert.rejects(bad.answer('visitor', 'this is not SDP at all'), (e) => e.code === 'ERR_SDP_INVALID');
+    await assert.rejects(bad.answer('visitor', ''), (e) => e.code === 'ERR_SDP_INVALID');
+  });
+
+  it('call.addCandidate() with garbage rejects with ERR_CANDIDATE_INVALID', async function () {
+    const browser = await launchBrowser({ name: 'probe' });
+    const page = await openPeer(browser, { baseUrl: pages.baseUrl });
+    await page.acceptAnswer(await bad.answer('agent', await page.createOffer()));
+    for (const candidate of [
+      'candidate:garbage',
+      'candidate:1 1 udp notanumber 127.0.0.1 9 typ host',
+      'candidate:1 1 udp 2122260223 999.1.1.1 5000 typ host',
+      'no candidate prefix at all',
+    ]) {
+      await assert.rejects(bad.addCandidate('agent', { candidate, sdpMid: '0', sdpMLineIndex: 0 }),
+        (e) => e.code === 'ERR_CANDIDATE_INVALID', `accepted ${candidate}`);
+    }
+    await assert.rejects(bad.addCandidate('agent', { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host', sdpMid: 'nope' }),
+      (e) => e.code === 'ERR_CANDIDATE_INVALID' && /sdpMid/.test(e.message));
+    await browser.close();
+  });
+
+  it('a wrong DTLS fingerprint fails the leg with ERR_FINGERPRINT_MISMATCH', async function () {
+    const browser = await launchBrowser({ name: 'impostor' });
+    const page = await openPeer(browser, { baseUrl: pages.baseUrl });
+    const call = media.createCall({ id: 'impostor-call' });
+    const leg = serverLeg(call, 'visitor');
+    const failed = new Promise((resolve) => call.on('state', (p, s, err) => s === 'failed' && resolve(err)));
+    const wiring = wireCandidates(page, leg);
+    const offer = await page.createOffer();
+    // One hex digit off: the certificate the page presents no longer matches.
+    const tampered = offer.replace(/(a=fingerprint:sha-256 )([0-9A-F])/, (m, p, d) => p + (d === 'A' ? 'B' : 'A'));
+    assert.notStrictEqual(tampered, offer);
+    await page.acceptAnswer(await call.answer('visitor', tampered));
+    const err = await failed;
+    assert.strictEqual(err.code, 'ERR_FINGERPRINT_MISMATCH');
+    assert.match(err.message, /fingerprint/);
+    assert.strictEqual(call.getStats().parties.visitor.state, 'failed');
+    wiring.stop();
+    await call.end();
+    await browser.close();
+  });
+
+  it('the other call still carries audio both ways, with the right tones', async function () {
+    const before = [await visitor.audioPacketsReceived(), await agent.audioPacketsReceived()];
+    await waitFor(async () => (await visitor.audioPacketsReceived()) > before[0] + 100 &&
+      (await agent.audioPacketsReceived()) > before[1] + 100, { timeoutMs: 10000, what: '100 more audio packets each way' });
+    const [atVisitor, atAgent] = await Promise.all([visitor.dominantFrequency(), agent.dominantFrequency()]);
+    assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
+    assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
+    const s = good.getStats().parties;
+    assert.strictEqual(s.visitor.state, 'connected');
+    assert.strictEqual(s.agent.state, 'connected');
+  });
+});
+
+describe('a vanished peer', function () {
+  this.timeout(120000);
+  let pages;
+  let media;
+
+  before(async function () {
+    pages = await startPageServer();
+    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (media) await media.close();
+    if (pages) await pages.close();
+  });
+
+  it('closing the visitor\'s tab mid-call fails its leg within consent-freshness time; the call reports it and the agent\'s leg stays up', async function () {
+    const [vb, ab] = await Promise.all([
+      launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
+      launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
+    ]);
+    const [visitor, agent] = await Promise.all([
+      openPeer(vb, { baseUrl: pages.baseUrl }),
+      openPeer(ab, { baseUrl: pages.baseUrl }),
+    ]);
+    const call = media.createCall({ id: 'vanish' });
+    await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
+    await waitFor(async () => (await agent.audioPacketsReceived()) > 50, { what: 'audio at the agent' });
+    const events = [];
+    call.on('state', (party, state, err) => events.push({ party, state, code: err && err.code, t: Date.now() }));
+    const closedAt = Date.now();
+    await vb.page.close(); // the tab goes away without any signalling
+    // RFC 7675: consent expires 30 s after the last answered check.
+    const ev = await waitFor(() => events.find((e) => e.party === 'visitor' && e.state === 'failed'),
+      { timeoutMs: 45000, what: 'the visitor leg to fail' });
+    console.log(`      [vanish] visitor leg failed ${ev.t - closedAt} ms after the tab closed (${ev.code})`);
+    assert.ok(['ERR_ICE_FAILED', 'ERR_DTLS_FAILED'].includes(ev.code), ev.code);
+    // The agent's side of the call learns it through the call's events, and its leg stays up.
+    assert.strictEqual(call.getStats().parties.agent.state, 'connected');
+    await waitForState(agent, 'connectionState', 'connected', { timeoutMs: 1000 });
+    await call.end();
+  });
+});
