@@ -57,12 +57,18 @@ static lcc_err check_local(const lcc_sdp_local *l, lcc_why *why) {
 
 /* ---- pieces shared by offers and answers ---- */
 
-static void set_transport(lcc_sdp_media *m, const lcc_sdp_local *l, lcc_setup setup) {
+/* Also given to rejected sections: webrtcbin refuses a description in which
+ * any section lacks them (see sdp_write.c). */
+static void set_credentials(lcc_sdp_media *m, const lcc_sdp_local *l, lcc_setup setup) {
   SET(m->ice_ufrag, l->ice_ufrag);
   SET(m->ice_pwd, l->ice_pwd);
   SET(m->fingerprint_alg, "sha-256");
   SET(m->fingerprint, l->fingerprint);
   m->setup = setup;
+}
+
+static void set_transport(lcc_sdp_media *m, const lcc_sdp_local *l, lcc_setup setup) {
+  set_credentials(m, l, setup);
   m->rtcp_mux = true;
   SET(m->conn_addr, l->conn_addr[0] ? l->conn_addr : "0.0.0.0");
   m->port = l->conn_port ? l->conn_port : 9; /* 9 (discard): the address comes with candidates (RFC 8840 §4.1.1) */
@@ -284,6 +290,7 @@ lcc_err lcc_sdp_answer(const lcc_sdp *offer, const lcc_sdp_local *local, lcc_sdp
   for (size_t i = 0; i < offer->n_media; i++) {
     if (!accept[i]) {
       reject(&offer->media[i], &answer->media[i]);
+      set_credentials(&answer->media[i], local, setup);
       continue;
     }
     accept_section(&offer->media[i], &answer->media[i], local, setup);
@@ -428,6 +435,7 @@ static void offer_from_previous(lcc_sdp *offer, const lcc_sdp *prev, const ext_i
       *have = true;
     } else {
       reject(pm, m);
+      set_credentials(m, l, l->setup ? l->setup : LCC_SETUP_ACTPASS);
     }
   }
 }

@@ -3,12 +3,12 @@
  * parse(write(parse(x))) gives the same struct for an accepted section.
  *
  * Transport attributes (ICE credentials, fingerprint, setup) and
- * a=ice-options:trickle go in every non-rejected m-section (RFC 8829 §5.2.1);
- * at session level only trickle when no section carries it, and copies of
- * the shared ICE credentials and fingerprint when a section is rejected (for
- * webrtcbin). A rejected section
- * (port 0 without bundle-only) is m= c= and a=mid only (RFC 8843 §7.3.3 keeps
- * its mid).
+ * a=ice-options:trickle go in every non-rejected m-section (RFC 8829 §5.2.1),
+ * at session level only trickle when no section carries it. A rejected
+ * section (port 0 without bundle-only) is m=, c=, a=mid (RFC 8843 §7.3.3
+ * keeps its mid) and, when the struct has them, ICE credentials, fingerprint
+ * and setup: GStreamer's webrtcbin (1.22) refuses an answer in which any
+ * section, rejected ones included, lacks those.
  *
  * Values are written as stored; a value holding a control character (which
  * would end the line early: SDP injection) makes the whole write fail.
@@ -100,13 +100,15 @@ static void write_conn(writer *w, const lcc_sdp_media *m) {
   line(w, "c=IN %s %.*s", v6 ? "IP6" : "IP4", F(m->conn_addr));
 }
 
+/* ICE credentials, fingerprint and setup; trickle and candidates only for a
+ * section in use. */
 static void write_transport(writer *w, const lcc_sdp *sdp, const lcc_sdp_media *m) {
-  for (size_t i = 0; i < min_n(m->n_candidates, LCC_SDP_MAX_CANDIDATES); i++)
+  for (size_t i = 0; is_full(m) && i < min_n(m->n_candidates, LCC_SDP_MAX_CANDIDATES); i++)
     line(w, "a=%.*s", F(m->candidates[i]));
-  if (m->end_of_candidates) line(w, "a=end-of-candidates");
+  if (is_full(m) && m->end_of_candidates) line(w, "a=end-of-candidates");
   if (m->ice_ufrag[0]) line(w, "a=ice-ufrag:%.*s", F(m->ice_ufrag));
   if (m->ice_pwd[0]) line(w, "a=ice-pwd:%.*s", F(m->ice_pwd));
-  if (sdp->ice_trickle) line(w, "a=ice-options:trickle");
+  if (is_full(m) && sdp->ice_trickle) line(w, "a=ice-options:trickle");
   if (m->fingerprint[0]) line(w, "a=fingerprint:%.*s %.*s", F(m->fingerprint_alg), F(m->fingerprint));
   if (setup_name(m->setup)) line(w, "a=setup:%s", setup_name(m->setup));
 }
@@ -146,6 +148,7 @@ static void write_media(writer *w, const lcc_sdp *sdp, const lcc_sdp_media *m) {
   write_m_line(w, m);
   write_conn(w, m);
   if (!is_full(m)) {
+    write_transport(w, sdp, m); /* webrtcbin wants these even here */
     if (m->mid[0]) line(w, "a=mid:%.*s", F(m->mid));
     return;
   }
@@ -169,34 +172,6 @@ static void write_media(writer *w, const lcc_sdp *sdp, const lcc_sdp_media *m) {
   write_ssrcs(w, m);
 }
 
-static bool same_transport(const lcc_sdp_media *a, const lcc_sdp_media *b) {
-  return strncmp(a->ice_ufrag, b->ice_ufrag, sizeof a->ice_ufrag) == 0 &&
-         strncmp(a->ice_pwd, b->ice_pwd, sizeof a->ice_pwd) == 0 &&
-         strncmp(a->fingerprint, b->fingerprint, sizeof a->fingerprint) == 0 &&
-         strncmp(a->fingerprint_alg, b->fingerprint_alg, sizeof a->fingerprint_alg) == 0;
-}
-
-/* The section whose ICE credentials and fingerprint every non-rejected
- * section shares, when some section is rejected; else NULL. GStreamer's
- * webrtcbin (1.22) refuses an answer in which any section, rejected ones
- * included, lacks these: session-level copies (RFC 8839 §5.4, RFC 8122 §5),
- * which every section inherits, satisfy it. */
-static const lcc_sdp_media *shared_transport(const lcc_sdp *sdp, size_t n_media) {
-  const lcc_sdp_media *first = NULL;
-  bool rejected = false;
-  for (size_t i = 0; i < n_media; i++) {
-    const lcc_sdp_media *m = &sdp->media[i];
-    if (!is_full(m)) {
-      rejected = true;
-      continue;
-    }
-    if (!m->fingerprint[0] || !m->ice_ufrag[0] || !m->ice_pwd[0]) return NULL;
-    if (!first) first = m;
-    if (!same_transport(m, first)) return NULL;
-  }
-  return rejected ? first : NULL;
-}
-
 static void write_session(writer *w, const lcc_sdp *sdp, size_t n_media) {
   line(w, "v=0");
   /* RFC 8866 §5.2/§5.3: an empty username or session name is written "-". */
@@ -216,12 +191,6 @@ static void write_session(writer *w, const lcc_sdp *sdp, size_t n_media) {
   if (sdp->extmap_allow_mixed) line(w, "a=extmap-allow-mixed");
   if (sdp->msid_semantic[0]) line(w, "a=msid-semantic: %.*s", F(sdp->msid_semantic));
   if (sdp->ice_lite) line(w, "a=ice-lite");
-  const lcc_sdp_media *t = shared_transport(sdp, n_media);
-  if (t) {
-    line(w, "a=ice-ufrag:%.*s", F(t->ice_ufrag));
-    line(w, "a=ice-pwd:%.*s", F(t->ice_pwd));
-    line(w, "a=fingerprint:%.*s %.*s", F(t->fingerprint_alg), F(t->fingerprint));
-  }
   bool any_full = false;
   for (size_t i = 0; i < n_media; i++) any_full = any_full || is_full(&sdp->media[i]);
   /* Trickle is said per m-section; with none to carry it, at session level. */

@@ -613,7 +613,15 @@ static void test_answer_chromium(void) {
   CHECK_EQ_STR(dc->mid, "2");
   CHECK_EQ_INT(dc->kind, LCC_MEDIA_APPLICATION);
   char *text = write_text(ans);
-  CHECK(strstr(text, "\r\nm=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\na=mid:2\r\n") != NULL);
+  /* Rejected, but with the credentials webrtcbin insists on, and its mid. */
+  const char *rejected = strstr(text, "\r\nm=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
+                                      "a=ice-ufrag:lccU\r\na=ice-pwd:lccCapturePassword0123456\r\na=fingerprint:sha-256 4A:");
+  CHECK(rejected != NULL);
+  const char *tail = "\r\na=setup:active\r\na=mid:2\r\n"; /* the end of the answer */
+  CHECK(rejected && strcmp(rejected + strlen(rejected) - strlen(tail), tail) == 0);
+  CHECK_EQ_STR(dc->ice_ufrag, "lccU");
+  CHECK_EQ_INT(dc->n_candidates, 0);
+  CHECK(!dc->rtcp_mux);
   CHECK(strstr(text, "transport-cc") == NULL);
   CHECK(strstr(text, "goog-remb") == NULL);
   CHECK(strstr(text, "\r\na=group:BUNDLE 0 1\r\n") != NULL);
@@ -696,7 +704,9 @@ static void test_answer_gstreamer(void) {
   CHECK_EQ_STR(ans->media[1].mid, "video1");
   char *text = write_text(ans);
   CHECK(strstr(text, "a=group") == NULL);
-  CHECK(strstr(text, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:video1\r\n") != NULL);
+  CHECK(strstr(text, "\r\nm=video 0 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:lccU\r\n") != NULL);
+  CHECK(strstr(text, "\r\na=setup:active\r\na=mid:video1\r\n") != NULL);
+  CHECK(strstr(strstr(text, "m=video"), "a=ice-options:trickle") == NULL); /* only where ICE runs */
   free(text);
   free(ans);
   free(offer);
