@@ -140,6 +140,7 @@ async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = []
       headless: false,
       args: fullArgs,
       timeout: 20000,
+      env: browserEnv(),
     });
     const b = new LaunchedBrowser(name, context, null, profileDir, wrapper && wrapper.dir);
     open.add(b);
@@ -156,6 +157,14 @@ async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = []
     e.message = `launchBrowser(${name}): ${e.message}`;
     throw e;
   }
+}
+
+// The sanitizer run (scripts/sanitize.js) preloads ASan into this process for the
+// add-on; the browser must not inherit it.
+function browserEnv() {
+  const env = { ...process.env };
+  for (const k of ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS']) delete env[k];
+  return env;
 }
 
 /** Closes every browser launched by this process that is still open. Never rejects. */
