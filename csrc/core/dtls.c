@@ -692,3 +692,5 @@ void lcc_dtls_destroy(lcc_dtls *d) {
   SSL_free(d->ssl);
   free(d);
 }
+
+const char *lcc_dtls_openssl_version(void) { return OpenSSL_version(OPENSSL_VERSION); }

@@ -88,4 +88,8 @@ bool lcc_dtls_is_connected(const lcc_dtls *d);
 void lcc_dtls_close(lcc_dtls *d);
 void lcc_dtls_destroy(lcc_dtls *d);
 
+/* The version of the OpenSSL actually linked at run time ("OpenSSL 3.0.19 ..."):
+ * in the add-on, Node's own. */
+const char *lcc_dtls_openssl_version(void);
+
 #endif
