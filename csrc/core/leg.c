@@ -351,9 +351,13 @@ static lcc_err apply(lcc_leg *leg, const lcc_sdp *remote, const lcc_sdp *answer,
     if (err != LCC_OK) return err;
     g_strlcpy(leg->remote_ufrag, rm->ice_ufrag, sizeof leg->remote_ufrag);
   }
-  for (size_t i = 0; i < remote->n_media; i++)
+  /* Bundled sections share the tag's transport; without BUNDLE only the tag's
+   * section is ours, and its candidates alone belong to this agent. */
+  for (size_t i = 0; i < remote->n_media; i++) {
+    if (!answer->n_bundle && (int)i != tag) continue;
     for (size_t k = 0; k < remote->media[i].n_candidates; k++)
       lcc_ice_add_remote_candidate(leg->ice, remote->media[i].candidates[k], NULL); /* bad ones: skipped */
+  }
   if (rm->end_of_candidates) lcc_ice_remote_gathering_done(leg->ice);
   if (!leg->dtls || strcmp(leg->remote_fp, rm->fingerprint) != 0) {
     lcc_dtls_destroy(leg->dtls);

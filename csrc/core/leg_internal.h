@@ -23,7 +23,7 @@ struct lcc_leg {
   lcc_srtp_profile srtp_profile;
   bool dtls_active;      /* we are the DTLS client */
   bool controlling;
-  char remote_fp_alg[16], remote_fp[160];
+  char remote_fp_alg[16], remote_fp[200];
   char remote_ufrag[256];
 
   lcc_sdp *local;        /* the last local description (offer or answer) */

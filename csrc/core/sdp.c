@@ -36,7 +36,7 @@ typedef struct {
   bool dir_set[LCC_SDP_MAX_MEDIA];
   /* session-level values, copied into each m-section lacking its own */
   char ice_ufrag[256], ice_pwd[256];
-  char fp_alg[16], fp[160];
+  char fp_alg[16], fp[200];
   lcc_setup setup;
   char conn_addr[64];
   lcc_dir dir;

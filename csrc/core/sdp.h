@@ -77,7 +77,7 @@ typedef struct {
   bool rtcp_mux, rtcp_mux_only, rtcp_rsize;
   char ice_ufrag[256], ice_pwd[256]; /* inherited from session level when absent */
   char fingerprint_alg[16];    /* lower case: "sha-256" */
-  char fingerprint[160];       /* upper-case hex with colons */
+  char fingerprint[200];       /* upper-case hex with colons (sha-512: 191 chars) */
   lcc_setup setup;
   char msid[160];              /* a=msid:<stream> <track> */
   lcc_sdp_codec codecs[LCC_SDP_MAX_CODECS];

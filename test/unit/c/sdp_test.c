@@ -1283,7 +1283,26 @@ static void test_ext_kinds(void) {
   CHECK(lcc_sdp_ext_uri(LCC_EXT_COUNT) == NULL);
 }
 
+/* RFC 8122 allows sha-512: 64 bytes as 191 characters of hex and colons. */
+static void test_sha512_fingerprint(void) {
+  char fp[200] = "";
+  size_t off = 0;
+  for (int i = 0; i < 64; i++) off += (size_t)snprintf(fp + off, sizeof fp - off, i ? ":%02X" : "%02X", i);
+  char text[1024];
+  snprintf(text, sizeof text,
+           "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+           "c=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"
+           "a=fingerprint:sha-512 %s\r\na=setup:actpass\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n",
+           fp);
+  lcc_sdp *sdp = calloc(1, sizeof *sdp);
+  CHECK_EQ_INT(lcc_sdp_parse(text, strlen(text), sdp, NULL), LCC_OK);
+  CHECK_EQ_STR(sdp->media[0].fingerprint_alg, "sha-512");
+  CHECK_EQ_INT(strlen(sdp->media[0].fingerprint), 191);
+  free(sdp);
+}
+
 int main(void) {
+  test_sha512_fingerprint();
   test_chromium_offer_audio();
   test_chromium_offer_av();
   test_chromium_offer_dc_and_answer();
