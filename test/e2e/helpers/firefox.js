@@ -20,10 +20,14 @@ const FIREFOX = process.env.LCC_FIREFOX || '/usr/bin/firefox-esr';
 const PREFS = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
+  // The fake microphone's sine (default 1 kHz), so the other side can check the tone it hears.
+  'media.navigator.audio.fake_frequency': 440,
   'media.peerconnection.ice.loopback': true,
   'media.peerconnection.ice.obfuscate_host_addresses': false,
   'media.peerconnection.ice.default_address_only': false,
   'media.autoplay.default': 0,
+  'media.autoplay.block-webaudio': false,
+  'media.autoplay.blocking_policy': 0,
   'browser.shell.checkDefaultBrowser': false,
   'browser.startup.homepage_override.mstone': 'ignore',
   'browser.aboutwelcome.enabled': false,

@@ -96,6 +96,8 @@ class Peer extends EventEmitter {
   videoFramesReceived() { return this._call('videoFramesReceived'); }
   /** Sum of inbound-rtp packetsReceived for audio. */
   audioPacketsReceived() { return this._call('audioPacketsReceived'); }
+  /** The first inbound-rtp stats of a kind ('audio'|'video') as a plain object, or null. */
+  inboundStats(kind) { return this._call('inboundStats', kind); }
   /** getStats() as an array of plain objects. */
   stats() { return this._call('stats'); }
   /** The selected candidate pair: { local, remote: {address, port, protocol, candidateType}, state } or null. */

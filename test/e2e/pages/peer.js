@@ -164,6 +164,14 @@
     return sum;
   }
 
+  /** The first inbound-rtp stats object of a kind (plain object), or null. */
+  async function inboundStats(kind) {
+    const report = await need().getStats();
+    let found = null;
+    report.forEach((s) => { if (!found && s.type === 'inbound-rtp' && s.kind === kind) found = Object.assign({}, s); });
+    return found;
+  }
+
   const videoFramesReceived = () => inbound('video', 'framesDecoded');
   const audioPacketsReceived = () => inbound('audio', 'packetsReceived');
 
@@ -193,7 +201,7 @@
 
   window.peer = {
     init, createOffer, acceptAnswer, acceptOffer, addIceCandidate, restartIce, close,
-    dominantFrequency, videoFramesReceived, audioPacketsReceived, stats, selectedPair, descriptions,
+    dominantFrequency, videoFramesReceived, audioPacketsReceived, inboundStats, stats, selectedPair, descriptions,
   };
   push('ready', null);
 }());
