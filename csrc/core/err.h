@@ -27,7 +27,8 @@
   X(SERVER_CLOSED, "ERR_SERVER_CLOSED", "the media server is closed")                   \
   X(PACKET_INVALID, "ERR_PACKET_INVALID", "malformed packet")                           \
   X(BUFFER_TOO_SMALL, "ERR_BUFFER_TOO_SMALL", "output buffer too small")                \
-  X(TIMEOUT, "ERR_TIMEOUT", "timed out")
+  X(TIMEOUT, "ERR_TIMEOUT", "timed out")                                               \
+  X(RECORDING_FAILED, "ERR_RECORDING_FAILED", "recording failed")
 
 typedef enum {
   LCC_OK = 0,

@@ -28,6 +28,7 @@ const MESSAGES = Object.freeze({
   ERR_PACKET_INVALID: 'malformed packet',
   ERR_BUFFER_TOO_SMALL: 'output buffer too small',
   ERR_TIMEOUT: 'timed out',
+  ERR_RECORDING_FAILED: 'recording failed',
   // JS only.
   ERR_ADDON_NOT_BUILT: 'the native add-on is not built (run `npm run build`)',
   ERR_ICE_SERVER_UNRESOLVED: 'an ICE server host name could not be resolved',
