@@ -91,12 +91,15 @@ void lcc_bridge_forward_rtp(lcc_bridge *b, lcc_leg *src, lcc_leg *dst, lcc_slot 
 }
 
 void lcc_bridge_route_keyframe(lcc_bridge *b, lcc_leg *receiver, lcc_leg *source, lcc_slot slot) {
-  (void)receiver;
+  /* Only a request that is sent, for a receiver that can get the keyframe,
+   * counts against the limit: otherwise the requests made when the first leg
+   * connects silence those made when the second one does, ms later. */
+  if (!lcc_leg_ready(source) || !lcc_leg_ready(receiver)) return;
   lcc_rewrite *rw = &b->rw[lcc_leg_party(source)][slot];
   uint64_t now = lcc_now_us();
   if (rw->last_keyframe_req_us && now - rw->last_keyframe_req_us < KEYFRAME_REQ_MIN_US) return;
   rw->last_keyframe_req_us = now;
-  if (lcc_leg_ready(source)) lcc_leg_request_keyframe(source, slot);
+  lcc_leg_request_keyframe(source, slot);
 }
 
 void lcc_bridge_route_nack(lcc_bridge *b, lcc_leg *receiver, lcc_leg *source, lcc_slot slot,

@@ -39,6 +39,9 @@ typedef struct {
   uint32_t remote_ssrc, remote_rtx_ssrc; /* the peer's; 0 until known */
   lcc_rtp_rx rx;        /* primary stream's receive statistics */
   uint64_t packets_in, bytes_in, packets_out, bytes_out;
+  /* What our SRs count (RFC 3550 §6.4.1): packets and payload octets sent
+   * with send_ssrc (not the rtx SSRC's, a stream of its own). */
+  uint64_t sr_packets, sr_octets;
   uint32_t last_ts_out;
   uint64_t last_out_us;
   /* The source's clock for our sender reports (set by the bridge from the

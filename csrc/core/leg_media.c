@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "leg_internal.h"
-#include "rd.h"
 #include "rtcp.h"
 
 #define RTCP_CAP (LCC_LEG_BUF - LCC_SRTP_MAX_TRAILER)
@@ -159,8 +158,8 @@ uint8_t *lcc_leg_tx_buffer(lcc_leg *leg, size_t *cap) {
 void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len) {
   if (!leg->srtp || len < 12) return;
   lcc_leg_media *m = &leg->media[slot];
-  lcc_rd r = lcc_rd_init(leg->tx + 4, 4);
-  uint32_t ts = lcc_rd_u32(&r);
+  lcc_rtp_hdr h;
+  if (lcc_rtp_parse(leg->tx, len, &h) != LCC_OK) return;
   size_t n = len;
   if (lcc_srtp_protect_rtp(leg->srtp, leg->tx, &n, sizeof leg->tx) != LCC_OK) {
     leg->srtp_errors++;
@@ -169,8 +168,14 @@ void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len) {
   if (!lcc_ice_send(leg->ice, leg->tx, n)) return;
   m->packets_out++;
   m->bytes_out += len;
-  m->last_ts_out = ts;
-  m->last_out_us = lcc_now_us();
+  if (h.ssrc != m->send_ssrc) return;
+  /* The SR clock follows the newest timestamp: a retransmission (unwrapped
+   * RTX) carries an old one. */
+  if (m->sr_packets++ == 0 || (int32_t)(h.ts - m->last_ts_out) >= 0) {
+    m->last_ts_out = h.ts;
+    m->last_out_us = lcc_now_us();
+  }
+  m->sr_octets += h.payload_len;
 }
 
 void lcc_leg_send_rtcp(lcc_leg *leg, size_t len) {
@@ -237,8 +242,8 @@ static void fill_sr(const lcc_leg_media *m, uint64_t now, uint64_t ntp, lcc_rtcp
   sr->ssrc = m->send_ssrc;
   sr->ntp = ntp;
   sr->rtp_ts = rtp_now(m, now);
-  sr->packets = (uint32_t)m->packets_out;
-  sr->octets = (uint32_t)m->bytes_out;
+  sr->packets = (uint32_t)m->sr_packets;
+  sr->octets = (uint32_t)m->sr_octets;
 }
 
 /* One compound packet a second (RFC 3550 §6.2 for a two-party session):
