@@ -18,6 +18,9 @@ struct lcc_call {
   bool record;
   uint64_t started_at_ms;
   lcc_leg *legs[LCC_PARTY_COUNT];
+  lcc_recorder *rec;   /* while recording; handed to the recorder thread by stop */
+  bool rec_paused;
+  bool recorded;       /* a recording ran: the summary says so, JS fills it in */
   lcc_bridge bridge;
   bool in_command;
   lcc_event *held, *held_tail;
@@ -82,6 +85,9 @@ static void on_rtp(void *ctx, lcc_leg *leg, lcc_slot slot, bool rtx, uint8_t *pk
   lcc_call *c = ctx;
   lcc_leg *dst = other(c, leg);
   if (dst) lcc_bridge_forward_rtp(&c->bridge, leg, dst, slot, rtx, pkt, len, h);
+  if (c->rec && !c->rec_paused && slot == LCC_SLOT_AUDIO && !rtx)
+    lcc_recorder_audio(c->rec, lcc_leg_party(leg), h->ssrc, h->seq, h->ts, (uint64_t)g_get_monotonic_time(), pkt + h->payload_off,
+                       h->payload_len);
 }
 
 static void on_keyframe_request(void *ctx, lcc_leg *leg, lcc_slot slot) {
@@ -105,6 +111,43 @@ static void on_sender_report(void *ctx, lcc_leg *leg, lcc_slot slot, uint32_t rt
 static const lcc_leg_cb leg_callbacks = {on_candidate,        on_state, on_rtp,
                                          on_keyframe_request, on_nack,  on_sender_report};
 
+/* --- recording --- */
+
+static lcc_err start_recording(lcc_call *c, lcc_why *why) {
+  if (c->rec) return LCC_OK;
+  if (!c->env.opts->recordings_dir[0])
+    return lcc_fail(why, LCC_ERR_INVALID_OPTION, "no recordings directory is configured");
+  /* The files' time 0 is when recording starts (the call's start with record: true). */
+  lcc_rec_info info = {c->env.opts->recordings_dir, c->id, (uint64_t)g_get_real_time(), (uint64_t)g_get_monotonic_time()};
+  c->rec = lcc_recorder_start(c->env.rec, &info);
+  if (!c->rec) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot start the recording");
+  c->rec_paused = false;
+  c->recorded = true;
+  return LCC_OK;
+}
+
+static void stop_recording(lcc_call *c) {
+  if (!c->rec) return;
+  lcc_recorder_stop(c->rec, (uint64_t)g_get_monotonic_time()); /* the recorder thread owns it now */
+  c->rec = NULL;
+}
+
+lcc_err lcc_call_recording(lcc_call *c, lcc_cmd_kind kind, lcc_why *why) {
+  c->in_command = true;
+  if (kind == LCC_CMD_RECORDING_START) return start_recording(c, why);
+  if (!c->rec) return lcc_fail(why, LCC_ERR_INVALID_STATE, "the call is not being recorded");
+  if (kind == LCC_CMD_RECORDING_STOP) {
+    stop_recording(c);
+  } else if (kind == LCC_CMD_RECORDING_PAUSE && !c->rec_paused) {
+    c->rec_paused = true;
+    lcc_recorder_pause(c->rec, (uint64_t)g_get_monotonic_time());
+  } else if (kind == LCC_CMD_RECORDING_RESUME && c->rec_paused) {
+    c->rec_paused = false;
+    lcc_recorder_resume(c->rec, (uint64_t)g_get_monotonic_time());
+  }
+  return LCC_OK;
+}
+
 /* --- commands --- */
 
 lcc_call *lcc_call_create(const lcc_call_env *env, const char *id, bool record) {
@@ -115,6 +158,7 @@ lcc_call *lcc_call_create(const lcc_call_env *env, const char *id, bool record) 
   c->record = record;
   c->started_at_ms = (uint64_t)g_get_real_time() / 1000;
   lcc_bridge_init(&c->bridge);
+  if (record) start_recording(c, NULL); /* the server checked the folder option; file errors come as events */
   return c;
 }
 
@@ -192,7 +236,10 @@ char *lcc_call_end(lcc_call *c) {
   for (int p = 0; p < LCC_PARTY_COUNT; p++)
     if (c->legs[p]) lcc_leg_close(c->legs[p]); /* emits 'closed' (held, flushed below) */
   add_parties(c, o, true);
-  cJSON_AddNullToObject(o, "recording");
+  stop_recording(c);
+  /* The recorder thread finishes the files; its LCC_EV_RECORDING carries the details. */
+  if (c->recorded) cJSON_AddTrueToObject(o, "recording");
+  else cJSON_AddNullToObject(o, "recording");
   for (int p = 0; p < LCC_PARTY_COUNT; p++) lcc_leg_destroy(c->legs[p]);
   flush_held(c);
   char *s = print_json(o);

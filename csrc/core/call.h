@@ -9,12 +9,14 @@
 #include <stdbool.h>
 
 #include "dtls.h"
+#include "recorder.h"
 #include "server.h"
 
 typedef struct {
   GMainContext *ctx;
   lcc_dtls_cert *cert;
   const lcc_server_opts *opts; /* the server's; ice_servers may change between calls */
+  lcc_rec_thread *rec;         /* the server's recorder thread */
   /* Queues an event (transfer full). */
   void (*emit)(void *emit_ctx, lcc_event *ev);
   void *emit_ctx;
@@ -34,6 +36,8 @@ lcc_err lcc_call_accept_answer(lcc_call *c, lcc_party p, const char *answer, lcc
 lcc_err lcc_call_add_candidate(lcc_call *c, lcc_party p, const char *cand, const char *mid,
                                int mline_index, lcc_why *why);
 lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why);
+/* Recording control (LCC_CMD_RECORDING_*). */
+lcc_err lcc_call_recording(lcc_call *c, lcc_cmd_kind kind, lcc_why *why);
 /* Releases the events held while a command ran (after its reply is queued). */
 void lcc_call_after_command(lcc_call *c);
 /* Stats JSON (transfer full). */

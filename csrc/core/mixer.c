@@ -111,6 +111,12 @@ static lcc_err sync_file(lcc_mixer *m, lcc_why *why) {
   return LCC_OK;
 }
 
+static uint32_t serial_of(const char *call_id) { /* FNV-1a */
+  uint32_t h = 2166136261u;
+  for (const char *c = call_id ? call_id : ""; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+  return h;
+}
+
 static OggOpusEnc *create_encoder(const lcc_mixer_info *info, lcc_why *why) {
   OggOpusComments *tags = ope_comments_create();
   if (!tags) return NULL;
@@ -131,6 +137,11 @@ static OggOpusEnc *create_encoder(const lcc_mixer_info *info, lcc_why *why) {
   /* Encode each 20 ms frame as soon as it is written (the default holds 2 s
    * back for decisions this stream never needs), so a flush covers it. */
   ope_encoder_ctl(enc, OPE_SET_DECISION_DELAY(0));
+  /* The default already, but libopusenc 0.2.1 only stores the request it is
+   * given here and reads it uninitialised while draining otherwise. */
+  ope_encoder_ctl(enc, OPUS_SET_EXPERT_FRAME_DURATION(OPUS_FRAMESIZE_20_MS));
+  /* A serial number of our own: 0.2.1 takes rand() unseeded, the same in every file. */
+  ope_encoder_ctl(enc, OPE_SET_SERIALNO((opus_int32)serial_of(info->call_id)));
   ope_encoder_ctl(enc, OPUS_SET_BITRATE(info->bitrate > 0 ? info->bitrate : 48000));
   return enc;
 }

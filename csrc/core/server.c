@@ -13,6 +13,7 @@
 
 #include "call.h"
 #include "dtls.h"
+#include "recorder.h"
 
 typedef struct cmd_node {
   lcc_cmd cmd;
@@ -37,6 +38,7 @@ struct lcc_server {
   GMainLoop *loop;
   GThread *thread;
   lcc_dtls_cert *cert;
+  lcc_rec_thread *rec;
   GHashTable *calls; /* media thread: id -> lcc_call* */
 
   GMutex mu; /* guards everything below */
@@ -135,6 +137,19 @@ static void emit_reply(lcc_server *s, const lcc_cmd *cmd, lcc_err err, const lcc
   server_emit(s, ev);
 }
 
+/* The recorder thread reports the end (or failure) of a recording. */
+static void on_recording(void *ctx, const char *call_id, lcc_err err, const char *why, char *sidecar) {
+  lcc_event *ev = lcc_event_new(LCC_EV_RECORDING, call_id, LCC_PARTY_VISITOR);
+  if (!ev) {
+    free(sidecar);
+    return;
+  }
+  ev->err = err;
+  if (why) g_strlcpy(ev->why, why, sizeof ev->why);
+  ev->text = sidecar;
+  server_emit(ctx, ev);
+}
+
 /* --- commands (media thread) --- */
 
 static void end_call(lcc_server *s, lcc_call *c, const char *id, char **summary_out) {
@@ -150,9 +165,11 @@ static void end_call(lcc_server *s, lcc_call *c, const char *id, char **summary_
 
 static lcc_err run_call_create(lcc_server *s, const lcc_cmd *cmd, lcc_why *why) {
   if (!cmd->call_id[0]) return lcc_fail(why, LCC_ERR_INVALID_OPTION, "call id is empty");
+  if (cmd->record && !s->opts.recordings_dir[0])
+    return lcc_fail(why, LCC_ERR_INVALID_OPTION, "record: true needs a recordings directory");
   if (g_hash_table_contains(s->calls, cmd->call_id))
     return lcc_fail(why, LCC_ERR_CALL_EXISTS, "call '%s' exists", cmd->call_id);
-  lcc_call_env env = {s->ctx, s->cert, &s->opts, server_emit, s};
+  lcc_call_env env = {s->ctx, s->cert, &s->opts, s->rec, server_emit, s};
   lcc_call *c = lcc_call_create(&env, cmd->call_id, cmd->record);
   if (!c) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot create call");
   g_hash_table_insert(s->calls, g_strdup(cmd->call_id), c);
@@ -171,6 +188,10 @@ static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, char *
       return lcc_call_add_candidate(c, cmd->party, n->text, cmd->mid, cmd->mline_index, why);
     case LCC_CMD_RESTART_ICE: return lcc_call_restart_ice(c, cmd->party, out, why);
     case LCC_CMD_STATS: *out = lcc_call_stats_json(c); return LCC_OK;
+    case LCC_CMD_RECORDING_START:
+    case LCC_CMD_RECORDING_PAUSE:
+    case LCC_CMD_RECORDING_RESUME:
+    case LCC_CMD_RECORDING_STOP: return lcc_call_recording(c, cmd->kind, why);
     case LCC_CMD_CALL_END:
       g_hash_table_steal(s->calls, cmd->call_id); /* key freed below */
       end_call(s, c, cmd->call_id, out);
@@ -351,6 +372,7 @@ lcc_server *lcc_server_create(const lcc_server_opts *opts, void (*notify)(void *
     e = LCC_ERR_DTLS_FAILED;
     goto fail;
   }
+  s->rec = lcc_rec_thread_create(on_recording, s);
   s->calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   s->ctx = g_main_context_new();
   s->loop = g_main_loop_new(s->ctx, FALSE);
@@ -372,6 +394,7 @@ void lcc_server_destroy(lcc_server *s) {
   g_mutex_unlock(&s->mu);
   attach_idle(s, run_shutdown);
   g_thread_join(s->thread);
+  lcc_rec_thread_destroy(s->rec); /* finishes the recordings the ended calls stopped */
   /* Drop sources still attached (timers of freed legs were removed by them). */
   g_main_loop_unref(s->loop);
   g_main_context_unref(s->ctx);

@@ -81,6 +81,10 @@ typedef enum {
   LCC_CMD_STATS,           /* call_id                              -> reply text = stats JSON */
   LCC_CMD_CALL_END,        /* call_id                              -> reply text = summary JSON */
   LCC_CMD_SET_ICE_SERVERS, /* ice_servers: replaces the server list for legs created later */
+  LCC_CMD_RECORDING_START, /* call_id: starts recording (no-op when recording) */
+  LCC_CMD_RECORDING_PAUSE, /* call_id */
+  LCC_CMD_RECORDING_RESUME,/* call_id */
+  LCC_CMD_RECORDING_STOP,  /* call_id: ends the recording; LCC_EV_RECORDING follows */
 } lcc_cmd_kind;
 
 /* A command for the media thread; lcc_server_post copies it. */
@@ -102,6 +106,8 @@ typedef enum {
   LCC_EV_CANDIDATE, /* call_id, party, text = "candidate:..." or NULL = gathering done, mid, mline_index */
   LCC_EV_STATE,     /* call_id, party, state, err/why when failed */
   LCC_EV_CALL_END,  /* call_id, text = summary JSON (also sent for calls ended by lcc_server_destroy) */
+  LCC_EV_RECORDING, /* call_id, text = the recording's sidecar JSON: it ended (err OK) or failed
+                       (err LCC_ERR_RECORDING_FAILED, why); from the recorder thread */
 } lcc_event_kind;
 
 /* An event from the media thread. Owned by whoever drained it. */

@@ -5,7 +5,7 @@
  * from empty to non-empty; that makes one non-blocking tsfn call. On the JS
  * thread, lcc_napi_call_js drains the whole queue and calls the JS dispatcher
  * once with an array of plain objects:
- *   {kind: 'reply'|'candidate'|'state'|'end', req, callId, party, code,
+ *   {kind: 'reply'|'candidate'|'state'|'end'|'recording', req, callId, party, code,
  *    message, text, mid, mlineIndex, state}
  * (absent values are null). Finding the call by id, and dropping events for
  * calls JS already ended, is the dispatcher's job (js/api/media-server.js).
@@ -32,6 +32,7 @@ static const char *kind_name(lcc_event_kind k) {
     case LCC_EV_CANDIDATE: return "candidate";
     case LCC_EV_STATE: return "state";
     case LCC_EV_CALL_END: return "end";
+    case LCC_EV_RECORDING: return "recording";
   }
   return "unknown";
 }

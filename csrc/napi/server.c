@@ -193,7 +193,9 @@ static const struct {
     {"offer", LCC_CMD_OFFER},            {"acceptAnswer", LCC_CMD_ACCEPT_ANSWER},
     {"addCandidate", LCC_CMD_ADD_CANDIDATE}, {"restartIce", LCC_CMD_RESTART_ICE},
     {"stats", LCC_CMD_STATS},            {"callEnd", LCC_CMD_CALL_END},
-    {"setIceServers", LCC_CMD_SET_ICE_SERVERS},
+    {"setIceServers", LCC_CMD_SET_ICE_SERVERS}, {"recordingStart", LCC_CMD_RECORDING_START},
+    {"recordingPause", LCC_CMD_RECORDING_PAUSE}, {"recordingResume", LCC_CMD_RECORDING_RESUME},
+    {"recordingStop", LCC_CMD_RECORDING_STOP},
 };
 
 static bool read_cmd_kind(napi_env env, napi_value obj, lcc_cmd *cmd) {

@@ -12,6 +12,7 @@ const PARTIES = Object.freeze(['visitor', 'agent']);
 const MAX_SDP_LENGTH = 256 * 1024;
 const MAX_MID_BYTES = 63; // mid[64] in lcc_cmd
 const STATS_TIMEOUT_MS = 2000;
+const RECORDING_REPORT_TIMEOUT_MS = 15000;
 /**
  * A leg's state, like RTCPeerConnection.connectionState.
  * @typedef {'new'|'connecting'|'connected'|'disconnected'|'failed'|'closed'} LegState
@@ -148,6 +149,21 @@ class Call extends EventEmitter {
     this._ended = false;
     this._summary = null;
     this._endPromise = null;
+    // Recording: the core reports each recording's end (or failure) once, after its files are finished.
+    this._recordingPending = record; // a recording runs whose report has not arrived
+    this._recordings = []; // the reports (sidecars) received, oldest first
+    this._recordingWaiters = []; // stopRecording() / end() waiting for the next report
+    this._endTimer = null;
+    this._finishing = false;
+    this._whenEnded = new Promise((resolve) => { this._settleEnd = resolve; });
+  }
+
+  /**
+   * The recordings made during this call (each a recording.json sidecar), oldest first.
+   * @type {RecordingInfo[]}
+   */
+  get recordings() {
+    return [...this._recordings];
   }
 
   /** The call id given to createCall(). @type {string} */
@@ -269,6 +285,66 @@ class Call extends EventEmitter {
   }
 
   /**
+   * Starts recording the call (no-op while recording). Files go to
+   * `recordingsDir/<call id>/` (a new folder if that exists).
+   * @returns {Promise<void>}
+   * @throws {LccError} (rejects) ERR_INVALID_OPTION (no recordings directory), ERR_CALL_ENDED
+   */
+  async startRecording() {
+    if (!this._recordingPending) this._server._ensureRecordingsDir();
+    await this._callCommand('recordingStart');
+    this._recordingPending = true;
+  }
+
+  /**
+   * Pauses the recording: the paused stretch is silence in the files, not a jump.
+   * @returns {Promise<void>}
+   * @throws {LccError} (rejects) ERR_INVALID_STATE (not recording), ERR_CALL_ENDED
+   */
+  async pauseRecording() {
+    await this._callCommand('recordingPause');
+  }
+
+  /**
+   * Resumes a paused recording.
+   * @returns {Promise<void>}
+   * @throws {LccError} (rejects) ERR_INVALID_STATE (not recording), ERR_CALL_ENDED
+   */
+  async resumeRecording() {
+    await this._callCommand('recordingResume');
+  }
+
+  /**
+   * Stops the recording and resolves once its files are finished.
+   * @returns {Promise<RecordingInfo>} the recording's sidecar (recording.json)
+   * @throws {LccError} (rejects) ERR_INVALID_STATE (not recording), ERR_CALL_ENDED
+   */
+  async stopRecording() {
+    const report = this._nextRecordingReport();
+    try {
+      await this._callCommand('recordingStop');
+    } catch (err) {
+      this._recordingWaiters = this._recordingWaiters.filter((w) => w !== report.waiter);
+      throw err;
+    }
+    return report.promise;
+  }
+
+  _nextRecordingReport() {
+    let waiter;
+    const promise = new Promise((resolve) => { waiter = resolve; });
+    this._recordingWaiters.push(waiter);
+    return { promise, waiter };
+  }
+
+  async _callCommand(kind) {
+    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    await this._created;
+    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    return this._server._post({ kind, callId: this._id });
+  }
+
+  /**
    * Ends the call: closes both legs (and the recording) and emits 'end'.
    * Idempotent: later calls return the same summary.
    * @returns {Promise<CallSummary>}
@@ -298,9 +374,10 @@ class Call extends EventEmitter {
       });
     } catch (err) {
       // Already gone in the core (ended by itself, or the server closed).
-      if (!this._ended && !['ERR_CALL_NOT_FOUND', 'ERR_CALL_ENDED', 'ERR_SERVER_CLOSED'].includes(err.code)) throw err;
+      if (!this._ended && !this._finishing && !['ERR_CALL_NOT_FOUND', 'ERR_CALL_ENDED', 'ERR_SERVER_CLOSED'].includes(err.code)) throw err;
       this._finish(null);
     }
+    await this._whenEnded; // after the recording's report, when there is one
     return this._summary;
   }
 
@@ -349,16 +426,50 @@ class Call extends EventEmitter {
       else safeEmit(this, 'state', ev.party, ev.state);
     } else if (ev.kind === 'end') {
       this._finish(ev.text);
+    } else if (ev.kind === 'recording') {
+      this._onRecording(ev);
     }
+  }
+
+  /** A recording ended or failed: its sidecar arrives once. */
+  _onRecording(ev) {
+    const info = parseJson(ev.text);
+    this._recordingPending = false;
+    if (info) this._recordings.push(info);
+    if (ev.code) {
+      const err = new LccError(ev.code, ev.message);
+      // 'error' only for those who listen: an unheard EventEmitter 'error' would crash the process.
+      if (this.listenerCount('error') > 0) safeEmit(this, 'error', err);
+    }
+    safeEmit(this, 'recording', info);
+    const waiters = this._recordingWaiters;
+    this._recordingWaiters = [];
+    for (const w of waiters) w(info);
   }
 
   /** Marks the call ended with the core's summary JSON (null: build one), then emits 'end'. @package */
   _finish(text) {
-    if (this._ended) return;
+    if (this._ended || this._finishing) return;
+    this._finishing = true;
+    const core = parseJson(text);
+    if (core && core.recording === true && this._recordingPending) {
+      // The recorder finishes the files after the legs close; wait for its report (bounded).
+      const report = this._nextRecordingReport();
+      this._endTimer = setTimeout(() => this._onRecording({ text: null, code: 'ERR_RECORDING_FAILED',
+        message: 'the recorder did not report within 15 s' }), RECORDING_REPORT_TIMEOUT_MS);
+      report.promise.then(() => this._complete(core));
+      return;
+    }
+    this._complete(core);
+  }
+
+  _complete(core) {
+    clearTimeout(this._endTimer);
     this._ended = true;
-    this._summary = this._makeSummary(parseJson(text));
+    this._summary = this._makeSummary(core);
     this._server._forget(this);
     safeEmit(this, 'end', this._summary);
+    this._settleEnd();
   }
 
   _makeSummary(core) {
@@ -368,7 +479,8 @@ class Call extends EventEmitter {
     const durationMs = typeof s.durationMs === 'number' ? s.durationMs : Math.max(0, Date.parse(endedAt) - Date.parse(startedAt));
     // Without the core's summary (the server was destroyed first) the legs' details are unknown: null, as for a leg never set up.
     const parties = s.parties && typeof s.parties === 'object' ? s.parties : { visitor: null, agent: null };
-    return { ...s, id: s.id || this._id, startedAt, endedAt, durationMs, parties, recording: s.recording === undefined ? null : s.recording };
+    const recording = this._recordings.length ? this._recordings[this._recordings.length - 1] : null;
+    return { ...s, id: s.id || this._id, startedAt, endedAt, durationMs, parties, recording };
   }
 }
 
