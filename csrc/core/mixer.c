@@ -175,6 +175,37 @@ static msrc *new_source(mchan *c, uint32_t ssrc, uint16_t seq, uint32_t ts, uint
   return s;
 }
 
+/* Extends seq and ts against source s, and says whether the packet fits its
+ * anchor (within 3 s of it against the arrival clock). */
+static int fits(const msrc *s, uint16_t seq, uint32_t ts, int dur, int64_t arr, int64_t *ext_seq,
+                int64_t *ext_ts) {
+  *ext_seq = s->ref_seq + (int16_t)(uint16_t)(seq - (uint16_t)s->ref_seq);
+  *ext_ts = s->ref_ts + (int32_t)(uint32_t)(ts - (uint32_t)s->ref_ts);
+  return s->min_cur == INT64_MAX || llabs(arr - (*ext_ts + dur) - anchor(s)) <= REANCHOR;
+}
+
+/* The newest source of this SSRC the packet fits, or a new one: a new SSRC,
+ * or a sender that restarted its RTP clock (placing by the old anchor would
+ * move everything by the jump). Looking at older sources too means a packet
+ * reordered across the change does not restart either side's anchor. */
+static msrc *source_of(mchan *c, uint32_t ssrc, uint16_t seq, uint32_t ts, int dur, int64_t arr,
+                       uint64_t arrival_us, int64_t *ext_seq, int64_t *ext_ts) {
+  msrc *best = NULL;
+  int64_t es, et;
+  for (int i = 0; i < NSRC; i++) {
+    msrc *s = &c->src[i];
+    if (s->id && s->ssrc == ssrc && (!best || s->id > best->id) && fits(s, seq, ts, dur, arr, &es, &et)) {
+      best = s;
+      *ext_seq = es;
+      *ext_ts = et;
+    }
+  }
+  if (best) return best;
+  *ext_seq = seq;
+  *ext_ts = ts;
+  return new_source(c, ssrc, seq, ts, arrival_us);
+}
+
 static void note_arrival(msrc *s, int64_t off, uint64_t arrival_us) {
   if (arrival_us - s->win_start_us >= WINDOW_US) {
     s->min_prev = s->min_cur;
@@ -195,17 +226,8 @@ lcc_err lcc_mixer_push(lcc_mixer *m, int channel, uint32_t ssrc, uint16_t seq, u
     return lcc_fail(why, LCC_ERR_PACKET_INVALID, "opus payload of %zu bytes: cannot size it", len);
   mchan *c = &m->ch[channel];
   int64_t arr = to_samples(m, arrival_us);
-  msrc *s = c->cur >= 0 ? &c->src[c->cur] : NULL;
-  if (!s || s->ssrc != ssrc) s = new_source(c, ssrc, seq, rtp_ts, arrival_us);
-  int64_t ext_seq = s->ref_seq + (int16_t)(uint16_t)(seq - (uint16_t)s->ref_seq);
-  int64_t ext_ts = s->ref_ts + (int32_t)(uint32_t)(rtp_ts - (uint32_t)s->ref_ts);
-  if (s->min_cur != INT64_MAX && llabs(arr - (ext_ts + dur) - anchor(s)) > REANCHOR) {
-    /* The sender restarted its clock (or we were stalled for seconds):
-     * placing by the old anchor would move everything by the jump. */
-    s = new_source(c, ssrc, seq, rtp_ts, arrival_us);
-    ext_seq = seq;
-    ext_ts = rtp_ts;
-  }
+  int64_t ext_seq, ext_ts;
+  msrc *s = source_of(c, ssrc, seq, rtp_ts, dur, arr, arrival_us, &ext_seq, &ext_ts);
   if (ext_seq > s->ref_seq) s->ref_seq = ext_seq;
   if (ext_ts > s->ref_ts) s->ref_ts = ext_ts;
   /* A packet leaves once its last sample is captured: anchoring on its end
@@ -218,7 +240,7 @@ lcc_err lcc_mixer_push(lcc_mixer *m, int channel, uint32_t ssrc, uint16_t seq, u
   uint8_t *copy = malloc(len);
   if (!copy) return lcc_fail(why, LCC_ERR_NO_MEMORY, "mixer packet");
   memcpy(copy, opus, len);
-  c->pk[c->npk++] = (mpkt){.src_id = s->id, .slot = c->cur, .ext_seq = ext_seq, .ext_ts = ext_ts,
+  c->pk[c->npk++] = (mpkt){.src_id = s->id, .slot = (int)(s - c->src), .ext_seq = ext_seq, .ext_ts = ext_ts,
                            .dur = dur, .len = len, .data = copy};
   return LCC_OK;
 }
@@ -395,6 +417,7 @@ static lcc_err mix_to(lcc_mixer *m, int64_t target, lcc_why *why) {
 
 lcc_err lcc_mixer_advance(lcc_mixer *m, uint64_t now_us, lcc_why *why) {
   if (m->closed) return lcc_fail(why, LCC_ERR_INVALID_STATE, "mixer closed");
+  if (now_us < m->start_us + m->jitter_us) return LCC_OK;
   return mix_to(m, to_samples(m, now_us - m->jitter_us), why);
 }
 

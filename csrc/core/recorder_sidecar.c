@@ -73,6 +73,11 @@ static char *build(const lcc_recorder *r, bool complete) {
   cJSON_AddNumberToObject(o, "version", 1);
   cJSON_AddStringToObject(o, "callId", r->call_id);
   cJSON_AddStringToObject(o, "folder", r->dir_name);
+  /* Who writes it: after a crash, a restart on the same host can tell a dead writer from a live one. */
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  cJSON_AddStringToObject(o, "host", host);
+  cJSON_AddNumberToObject(o, "pid", (double)getpid());
   cJSON *parties = cJSON_AddArrayToObject(o, "parties");
   for (int p = 0; p < LCC_PARTY_COUNT; p++) cJSON_AddItemToArray(parties, cJSON_CreateString(lcc_party_name(p)));
   add_time(o, "startedAt", r->start_wall_us);

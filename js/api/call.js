@@ -291,7 +291,6 @@ class Call extends EventEmitter {
    * @throws {LccError} (rejects) ERR_INVALID_OPTION (no recordings directory), ERR_CALL_ENDED
    */
   async startRecording() {
-    if (!this._recordingPending) this._server._ensureRecordingsDir();
     await this._callCommand('recordingStart');
     this._recordingPending = true;
   }
@@ -448,8 +447,13 @@ class Call extends EventEmitter {
   }
 
   /** Marks the call ended with the core's summary JSON (null: build one), then emits 'end'. @package */
-  _finish(text) {
-    if (this._ended || this._finishing) return;
+  _finish(text, { force = false } = {}) {
+    if (this._ended) return;
+    if (this._finishing) {
+      // The server is gone: the recording report that was awaited cannot come any more.
+      if (force) this._onRecording({ text: null, code: 'ERR_RECORDING_FAILED', message: 'the media server closed before the recording was finished' });
+      return;
+    }
     this._finishing = true;
     const core = parseJson(text);
     if (core && core.recording === true && this._recordingPending) {
@@ -457,6 +461,7 @@ class Call extends EventEmitter {
       const report = this._nextRecordingReport();
       this._endTimer = setTimeout(() => this._onRecording({ text: null, code: 'ERR_RECORDING_FAILED',
         message: 'the recorder did not report within 15 s' }), RECORDING_REPORT_TIMEOUT_MS);
+      this._endTimer.unref();
       report.promise.then(() => this._complete(core));
       return;
     }

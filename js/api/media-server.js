@@ -8,7 +8,6 @@
 // ref'd only while there are live calls or pending requests, so an idle
 // MediaServer never keeps the process running, and close() releases it.
 
-const fs = require('fs');
 const net = require('net');
 const { EventEmitter } = require('events');
 const { LccError, fromNative } = require('./errors');
@@ -16,6 +15,7 @@ const { validateServerOptions, validateCallOptions } = require('./options');
 const { parseIceServers, toNativeIceServers, resolveIceServers } = require('./ice-servers');
 const { loadNative } = require('./native');
 const { Call, kInternal, safeEmit } = require('./call');
+const { recoverUnfinished, removeExpired } = require('./recordings');
 
 /** How long close() waits for the calls to end before destroying the server anyway. */
 const CLOSE_END_TIMEOUT_MS = 5000;
@@ -73,6 +73,8 @@ class MediaServer extends EventEmitter {
       throw fromNative(err);
     }
     this._fingerprint = this._native.fingerprint;
+    this._housekeeping = null;
+    this._startRecordingHousekeeping();
     this._iceServers = opts.iceServers;
     // Numeric hosts went in with the options; names are resolved first.
     this._iceReady = numeric ? Promise.resolve() : this._applyIceServers(opts.nativeIceServers);
@@ -111,7 +113,6 @@ class MediaServer extends EventEmitter {
     if (this._closing) throw new LccError('ERR_SERVER_CLOSED');
     const { id, record } = validateCallOptions(options);
     if (this._calls.has(id)) throw new LccError('ERR_CALL_EXISTS', `a call with id '${id}' exists`);
-    if (record) this._ensureRecordingsDir();
     const call = new Call(this, id, record, kInternal);
     this._calls.set(id, call);
     this._updateRef();
@@ -160,12 +161,13 @@ class MediaServer extends EventEmitter {
     const ends = [...this._calls.values()].map((c) => c.end().catch(() => {}));
     await Promise.race([Promise.all(ends), sleep(CLOSE_END_TIMEOUT_MS)]);
     this._closed = true;
+    clearInterval(this._housekeeping);
     try {
       this._native.close(); // joins the media thread
     } catch {
       // already closed
     }
-    for (const call of [...this._calls.values()]) call._finish(null); // ended by the destroy itself
+    for (const call of [...this._calls.values()]) call._finish(null, { force: true }); // ended by the destroy itself
     const pending = [...this._pending.values()];
     this._pending.clear();
     for (const p of pending) p.reject(new LccError('ERR_SERVER_CLOSED'));
@@ -184,12 +186,23 @@ class MediaServer extends EventEmitter {
     }
   }
 
-  _ensureRecordingsDir() {
-    try {
-      fs.mkdirSync(this._opts.recordingsDir, { recursive: true });
-    } catch (err) {
-      throw new LccError('ERR_INVALID_OPTION', `recordingsDir '${this._opts.recordingsDir}' cannot be created: ${err.code || err.message}`);
-    }
+  /**
+   * Marks recordings a crash left unfinished (complete: false, durations from
+   * the files) and removes expired ones, now and then daily. Never throws: a
+   * problem becomes a 'warning'.
+   */
+  _startRecordingHousekeeping() {
+    const run = () => {
+      try {
+        recoverUnfinished(this._opts.recordingsDir);
+        removeExpired(this._opts.recordingsDir, this._opts.retentionDays);
+      } catch (err) {
+        this._warn(new LccError('ERR_RECORDING_FAILED', `recordings housekeeping in ${this._opts.recordingsDir}: ${err.message}`));
+      }
+    };
+    setImmediate(run); // after the constructor, so 'warning' listeners are attached
+    this._housekeeping = setInterval(run, 24 * 3600 * 1000);
+    this._housekeeping.unref();
   }
 
   _warn(err) {

@@ -27,6 +27,7 @@ const MAX_PATH_BYTES = 1023; // recordings_dir[1024]
  * Options of `media.createCall(options)`.
  * @typedef {object} CallOptions
  * @property {string} id 1–127 characters from A–Z a–z 0–9 . _ - ; unique among live calls
+ * @property {number} [retentionDays=0] remove recordings older than this many days (at start and daily); 0 keeps them
  * @property {boolean} [record=false] record the call into recordingsDir
  */
 
@@ -37,6 +38,7 @@ const DEFAULTS = Object.freeze({
   ports: Object.freeze({ min: 40000, max: 49999 }),
   iceServers: Object.freeze([]),
   recordingsDir: './recordings',
+  retentionDays: 0, // 0 = keep recordings forever
   disconnectedAfterMs: 5000,
   dtlsTimeoutMs: 15000,
 });
@@ -118,6 +120,7 @@ function validateServerOptions(options) {
     iceServers,
     nativeIceServers: toNativeIceServers(iceServers),
     recordingsDir: recordingsDir(options.recordingsDir),
+    retentionDays: options.retentionDays === undefined ? DEFAULTS.retentionDays : checkInt(options.retentionDays, 'retentionDays', 0, 36500),
     disconnectedAfterMs: options.disconnectedAfterMs === undefined ? DEFAULTS.disconnectedAfterMs : checkInt(options.disconnectedAfterMs, 'disconnectedAfterMs', 500, 600000),
     dtlsTimeoutMs: options.dtlsTimeoutMs === undefined ? DEFAULTS.dtlsTimeoutMs : checkInt(options.dtlsTimeoutMs, 'dtlsTimeoutMs', 1000, 600000),
   };

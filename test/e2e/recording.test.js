@@ -13,7 +13,21 @@ const { toneFile } = require('./helpers/tones');
 const { startPageServer, openPeer } = require('./helpers/pages');
 const { waitFor, sleep } = require('./helpers/signal');
 const { pageOffers, serverOffers } = require('./helpers/calls');
+const { spawn } = require('child_process');
 const { decodeOpus, opusInfo, tonePower } = require('./helpers/audio');
+const { checkOggOpus } = require('../../js/api/recordings');
+
+/** Two Chromium pages (visitor 440 Hz, agent 880 Hz) connected through `media` in `call`. */
+async function connectTwoPages(media, call, baseUrl) {
+  const [vb, ab] = await Promise.all([
+    launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
+    launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
+  ]);
+  const [visitor, agent] = await Promise.all([openPeer(vb, { baseUrl }), openPeer(ab, { baseUrl })]);
+  await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
+  await waitFor(async () => (await agent.audioPacketsReceived()) > 50, { what: 'relayed audio' });
+  return { visitor, agent };
+}
 
 describe('a recorded call', function () {
   this.timeout(120000);
@@ -103,5 +117,174 @@ describe('a recorded call', function () {
     const r440 = tonePower(m, 1, 440, ...t).power;
     assert.ok(l440 > 10 * l880, `left: 440 Hz ${l440} vs 880 Hz ${l880}`);
     assert.ok(r880 > 10 * r440, `right: 880 Hz ${r880} vs 440 Hz ${r440}`);
+  });
+});
+
+describe('pausing a recording', function () {
+  this.timeout(120000);
+  let pages;
+  let media;
+  let dir;
+  let rec;
+  const marks = {};
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
+    pages = await startPageServer();
+    media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
+    const call = media.createCall({ id: 'paused-call', record: true });
+    await connectTwoPages(media, call, pages.baseUrl);
+    const t0 = Date.parse((await waitFor(() => call.getStats().startedAt, { what: 'stats' })));
+    await sleep(2000);
+    marks.pause = (Date.now() - t0) / 1000;
+    await call.pauseRecording();
+    await sleep(2500);
+    marks.resume = (Date.now() - t0) / 1000;
+    await call.resumeRecording();
+    await sleep(2500);
+    rec = (await call.end()).recording;
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (media) await media.close();
+    if (pages) await pages.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the sidecar lists the pause and the files still last the whole recording', function () {
+    assert.strictEqual(rec.complete, true);
+    assert.strictEqual(rec.pauses.length, 1);
+    assert.ok(rec.pauses[0].startedAt && rec.pauses[0].endedAt);
+    for (const f of rec.files) assert.ok(Math.abs(f.durationMs - rec.durationMs) <= 150, `${f.name} ${f.durationMs} ms vs ${rec.durationMs} ms`);
+  });
+
+  it('the paused stretch is silence in mixed.opus, with the tones before and after it', function () {
+    const m = decodeOpus(path.join(dir, rec.folder, 'mixed.opus'));
+    const inside = [marks.pause + 0.4, marks.resume - 0.4];
+    const before = [marks.pause - 1.2, marks.pause - 0.2];
+    const after = [marks.resume + 0.5, marks.resume + 1.5];
+    const quiet = tonePower(m, 0, 440, ...inside).rms + tonePower(m, 1, 880, ...inside).rms;
+    const loudBefore = tonePower(m, 0, 440, ...before).power;
+    const loudAfter = tonePower(m, 1, 880, ...after).power;
+    assert.ok(quiet < 0.01, `paused stretch ${inside} is not silent: rms ${quiet}`);
+    assert.ok(loudBefore > 0.001 && loudAfter > 0.001, `tones missing around the pause: ${loudBefore} ${loudAfter}`);
+  });
+});
+
+describe('a recording that cannot be written', function () {
+  this.timeout(120000);
+  let pages;
+  let dir;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
+    pages = await startPageServer();
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (pages) await pages.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an unusable recordings folder gives an error event and complete: false, and the call goes on', async function () {
+    const blocker = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(blocker, 'x');
+    const media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: path.join(blocker, 'recordings') });
+    try {
+      const call = media.createCall({ id: 'unwritable', record: true });
+      const failed = new Promise((resolve) => call.on('error', resolve));
+      const { agent } = await connectTwoPages(media, call, pages.baseUrl);
+      const err = await failed;
+      assert.strictEqual(err.code, 'ERR_RECORDING_FAILED');
+      assert.match(err.message, /not-a-folder/);
+      const before = await agent.audioPacketsReceived();
+      await waitFor(async () => (await agent.audioPacketsReceived()) > before + 50, { what: 'audio after the failure' });
+      const summary = await call.end();
+      assert.strictEqual(summary.recording.complete, false);
+      assert.match(summary.recording.error, /not-a-folder/);
+    } finally {
+      await media.close();
+      await closeAllBrowsers();
+    }
+  });
+
+  it('a disk that fills up mid-call stops the recording; what was written still plays', async function () {
+    if (process.getuid() !== 0) this.skip(); // mounting a small tmpfs needs root (CI runs as root)
+    const mnt = path.join(dir, 'small-disk');
+    fs.mkdirSync(mnt);
+    require('child_process').execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', mnt]);
+    const media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: mnt });
+    try {
+      const call = media.createCall({ id: 'full-disk', record: true });
+      const failed = new Promise((resolve) => call.on('error', resolve));
+      const { agent } = await connectTwoPages(media, call, pages.baseUrl);
+      const err = await failed;
+      assert.strictEqual(err.code, 'ERR_RECORDING_FAILED');
+      const before = await agent.audioPacketsReceived();
+      await waitFor(async () => (await agent.audioPacketsReceived()) > before + 50, { what: 'audio after the disk filled' });
+      const summary = await call.end();
+      assert.strictEqual(summary.recording.complete, false);
+      for (const name of ['visitor.opus', 'agent.opus']) {
+        const check = checkOggOpus(path.join(mnt, summary.recording.folder, name));
+        assert.ok(check.ok, `${name}: ${check.problems.join('; ')}`);
+        assert.ok(check.durationMs > 0, `${name} holds no audio`);
+      }
+    } finally {
+      await media.close();
+      await closeAllBrowsers();
+      require('child_process').execFileSync('umount', [mnt]);
+    }
+  });
+});
+
+describe('a server killed mid-call', function () {
+  this.timeout(120000);
+  let dir;
+
+  before(function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
+  });
+
+  after(function () {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leaves files that play up to the last flush, marked incomplete by the next start', async function () {
+    const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'crash-child.js'), dir],
+      { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; if (out.includes('READY')) resolve(); });
+      child.once('exit', (code) => reject(new Error(`the child exited (${code}) before recording`)));
+    });
+    await sleep(1500); // past the next flush
+    process.kill(-child.pid, 'SIGKILL'); // the server and its browsers, without any goodbye
+    await new Promise((r) => child.once('exit', r));
+    const [folder] = fs.readdirSync(dir);
+    const sidecar = JSON.parse(fs.readFileSync(path.join(dir, folder, 'recording.json'), 'utf8'));
+    assert.strictEqual(sidecar.complete, false);
+    assert.strictEqual(sidecar.endedAt, null);
+    for (const name of ['visitor.opus', 'agent.opus', 'mixed.opus']) {
+      const check = checkOggOpus(path.join(dir, folder, name));
+      assert.ok(check.ok, `${name}: ${check.problems.join('; ')}`);
+      assert.ok(check.durationMs >= 3000, `${name} plays only ${check.durationMs} ms`);
+      const audio = decodeOpus(path.join(dir, folder, name));
+      assert.ok(audio.frames / 48000 >= 3, `${name}: opusdec decoded ${audio.frames / 48000} s`);
+    }
+    const media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
+    try {
+      const fixed = await waitFor(() => {
+        const s = JSON.parse(fs.readFileSync(path.join(dir, folder, 'recording.json'), 'utf8'));
+        return s.endedAt && s;
+      }, { timeoutMs: 5000, what: 'the restarted server to finish the sidecar' });
+      assert.strictEqual(fixed.complete, false);
+      assert.strictEqual(fixed.recovered, true);
+      assert.ok(fixed.durationMs >= 3000);
+      for (const f of fixed.files) assert.ok(f.durationMs >= 3000 && f.bytes > 0, `${f.name}: ${JSON.stringify(f)}`);
+    } finally {
+      await media.close();
+    }
   });
 });

@@ -317,9 +317,10 @@ static void test_conversation(void) {
   /* Visitor: seq wraps at ~0.7 s, ts at 1.5 s; 5 % loss, 10 lost at 2.2 s (in the tone). */
   party v = {.channel = 0, .join_s = 0.0, .bursts = vb, .nbursts = 2, .loss = 0.05, .burst_loss_at = 2.2,
              .ssrc_change_at = -1, .seq0 = 65500, .ts0 = 0xFFFFFFFFu - 72000, .ssrc0 = 0x11111111};
-  /* Agent: joins at 0.3 s, 20 % loss, new SSRC at 2.7 s (whose seq wraps too). */
+  /* Agent: joins at 0.3 s, 20 % loss, new SSRC at 3.7 s in mid-tone (the
+   * network reorders old and new), whose seq wraps too. */
   party a = {.channel = 1, .join_s = 0.3, .bursts = ab, .nbursts = 1, .loss = 0.20, .burst_loss_at = -1,
-             .ssrc_change_at = 2.7, .seq0 = 1000, .ts0 = 123456789, .ssrc0 = 0x22222222};
+             .ssrc_change_at = 3.7, .seq0 = 1000, .ts0 = 123456789, .ssrc0 = 0x22222222};
   net nt = {0};
   simulate_party(&v, call_s, &nt);
   simulate_party(&a, call_s, &nt);
