@@ -53,6 +53,8 @@ export interface MediaServerOptions {
   iceServers?: string | RTCIceServer[];
   /** Where recordings are written (created when a recorded call starts). Default: './recordings'. */
   recordingsDir?: string;
+  /** Remove recordings older than this many days, at start and daily; 0 keeps them. Default: 0. */
+  retentionDays?: number;
   /** A connected leg that receives nothing for this long becomes 'disconnected'. 500–600000, default 5000. */
   disconnectedAfterMs?: number;
   /** Deadline for the DTLS handshake once ICE connects; then the leg fails. 1000–600000, default 15000. */
@@ -129,8 +131,31 @@ export interface CallSummary {
   endedAt: string;
   durationMs: number;
   parties: { visitor: LegStats | null; agent: LegStats | null };
-  /** Recording details for a recorded call, else null. */
-  recording: unknown | null;
+  /** The sidecar of the call's last recording (docs/recording.md), else null. */
+  recording: RecordingInfo | null;
+}
+
+/** A recording's sidecar (recording.json, docs/recording.md). */
+export interface RecordingInfo {
+  version: 1;
+  callId: string;
+  /** The folder under recordingsDir. */
+  folder: string;
+  host: string;
+  pid: number;
+  parties: Party[];
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number;
+  files: { name: string; kind: 'audio' | 'mixed-audio' | 'video'; party: Party | null; bytes: number; durationMs: number }[];
+  packets: Record<Party, { received: number; lost: number; concealed: number; fecRecovered: number; late: number }>;
+  pauses: { startedAt: string; endedAt: string | null }[];
+  /** True only when the recording ended normally and every file was finished. */
+  complete: boolean;
+  /** Why the recording failed, else null. */
+  error: string | null;
+  /** Set when a restart finished the sidecar of a crashed recording. */
+  recovered?: boolean;
 }
 
 /** Every error code an LccError can carry. */
@@ -200,8 +225,17 @@ export class Call extends EventEmitter {
   restartIce(party: Party): Promise<string>;
   /** The call's statistics, read synchronously. */
   getStats(): CallStats;
-  /** Ends the call (idempotent). */
+  /** Ends the call (idempotent); with a recording, resolves once its files are finished. */
   end(): Promise<CallSummary>;
+  /** The recordings made during this call, oldest first. */
+  readonly recordings: RecordingInfo[];
+  /** Starts recording (no-op while recording). */
+  startRecording(): Promise<void>;
+  /** Pauses the recording: the pause is silence in the files. Rejects ERR_INVALID_STATE when not recording. */
+  pauseRecording(): Promise<void>;
+  resumeRecording(): Promise<void>;
+  /** Stops the recording; resolves with its sidecar once the files are finished. */
+  stopRecording(): Promise<RecordingInfo>;
 
   /** A local candidate for the party's browser, or null when gathering is done. */
   on(event: 'candidate', listener: (party: Party, candidate: LocalCandidate | null) => void): this;
@@ -209,6 +243,10 @@ export class Call extends EventEmitter {
   on(event: 'state', listener: (party: Party, state: LegState, error?: LccError) => void): this;
   /** The call ended; nothing follows. */
   on(event: 'end', listener: (summary: CallSummary) => void): this;
+  /** A recording ended or failed (complete: false); info is its sidecar. */
+  on(event: 'recording', listener: (info: RecordingInfo | null) => void): this;
+  /** A recording could not be written (ERR_RECORDING_FAILED); the call goes on. Emitted only when listened for. */
+  on(event: 'error', listener: (error: LccError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'candidate', listener: (party: Party, candidate: LocalCandidate | null) => void): this;
   once(event: 'state', listener: (party: Party, state: LegState, error?: LccError) => void): this;

@@ -315,15 +315,66 @@ static void decode_pkt(mchan *c, int i, int64_t skip, int cont) {
   remove_pkt(c, i);
 }
 
+/* Whether an Opus packet carries SILK LBRR (in-band FEC) data for the frame
+ * before it. libopus 1.3 has no call for this (1.5 adds opus_packet_has_lbrr)
+ * and its FEC decode silently conceals instead, then fades the next frame in.
+ * RFC 6716 §4.2.3-4.2.4: the SILK layer starts with one VAD flag per SILK
+ * frame and one LBRR flag per channel, each a range-coded bit of
+ * probability 1/2; the range decoder below is §4.1.1-4.1.3.2. */
+typedef struct {
+  const uint8_t *buf;
+  int len, offs, rem;
+  uint32_t rng, val;
+} rdec;
+
+static int rd_byte(rdec *d) { return d->offs < d->len ? d->buf[d->offs++] : 0; }
+
+static void rd_normalize(rdec *d) {
+  while (d->rng <= (1u << 23)) {
+    int sym = d->rem;
+    d->rem = rd_byte(d);
+    sym = (sym << 8 | d->rem) >> 1;
+    d->val = ((d->val << 8) + (255 & ~(uint32_t)sym)) & 0x7FFFFFFF;
+    d->rng <<= 8;
+  }
+}
+
+static int rd_bit(rdec *d) {
+  uint32_t s = d->rng >> 1;
+  int bit = d->val < s;
+  if (!bit) d->val -= s;
+  d->rng = bit ? s : d->rng - s;
+  rd_normalize(d);
+  return bit;
+}
+
+static int has_lbrr(const uint8_t *pkt, size_t len) {
+  const unsigned char *frames[48];
+  opus_int16 sizes[48];
+  unsigned char toc;
+  if ((pkt[0] >> 3) >= 16) return 0; /* CELT only: no SILK layer */
+  if (opus_packet_parse(pkt, (opus_int32)len, &toc, frames, sizes, NULL) <= 0 || sizes[0] <= 0) return 0;
+  int spf = opus_packet_get_samples_per_frame(pkt, RATE);
+  int silk_frames = spf <= 960 ? 1 : spf / 960, channels = (toc >> 2 & 1) ? 2 : 1;
+  rdec d = {.buf = frames[0], .len = sizes[0], .rng = 128};
+  d.rem = rd_byte(&d);
+  d.val = d.rng - 1 - (uint32_t)(d.rem >> 1);
+  rd_normalize(&d);
+  int lbrr = 0;
+  for (int c = 0; c < channels; c++) {
+    for (int i = 0; i < silk_frames; i++) rd_bit(&d); /* VAD flags */
+    lbrr |= rd_bit(&d);
+  }
+  return lbrr;
+}
+
 /* Fills part of the gap before packet p (at P): PLC right after the last
  * audio for lost packets, FEC from p for the frame just before it, silence
  * for DTX, for long losses and while nothing is known. */
 static void gap_piece(mchan *c, mpkt *p, int64_t P, int cont, int64_t target) {
   int64_t lost = cont ? p->ext_seq - c->last_seq - 1 : 0;
-  /* In-band FEC lives in SILK frames (TOC configs 0-15), RFC 6716 §3.1, and
-   * only helps a decoder that was playing: after silence (DTX) the frame
-   * before p carries no LBRR, and libopus would conceal it, then fade p in. */
-  int fec = lost > 0 && c->plc_run && !p->fec_used && (p->data[0] >> 3) < 16 && P - p->dur >= c->cursor;
+  /* LBRR in p means the frame just before it was speech, and lost. */
+  int fec = lost > 0 && !p->fec_used && P - p->dur >= c->cursor && has_lbrr(p->data, p->len);
   int64_t fec_start = fec ? P - p->dur : P;
   int64_t plc_end = c->cursor;
   if (c->plc_run && lost > 0) plc_end = min64(c->dec_end + min64(lost * p->dur, PLC_MAX), fec_start);

@@ -43,9 +43,7 @@ typedef struct {
 typedef struct {
   uint64_t decoded;       /* packets decoded into the file */
   uint64_t concealed;     /* lost packets covered by PLC (or silence past 200 ms) */
-  uint64_t fec_recovered; /* lost packets decoded from the next packet's in-band FEC
-                           * (libopus 1.3 falls back to PLC inside when that
-                           * packet carries no LBRR data; it does not tell) */
+  uint64_t fec_recovered; /* lost packets decoded from the next packet's in-band FEC (LBRR) */
   uint64_t late_dropped;  /* packets arriving after their place was written, duplicates,
                            * and any beyond the 512 queued when advance() lags */
 } lcc_mixer_channel_stats;

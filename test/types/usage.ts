@@ -69,3 +69,17 @@ async function main(): Promise<void> {
 }
 
 void main;
+
+async function recordingUsage(call: import('../../js').Call): Promise<void> {
+  await call.startRecording();
+  await call.pauseRecording();
+  await call.resumeRecording();
+  const info = await call.stopRecording();
+  const names: string[] = info.files.map((f) => f.name);
+  const complete: boolean = info.complete;
+  call.on('recording', (r) => r && r.folder);
+  call.on('error', (e) => e.code);
+  void names;
+  void complete;
+}
+void recordingUsage;
