@@ -29,7 +29,7 @@ typedef struct {
   unsigned id;                  /* 0: unused slot; unique per channel otherwise */
   uint32_t ssrc;
   int64_t ref_seq, ref_ts;      /* highest extended seq / ts pushed: the unwrap reference */
-  int64_t min_cur, min_prev;    /* min(arrival - ts) in samples, this and the previous window */
+  int64_t min_cur, min_prev;    /* min(arrival - end ts) in samples, this and the previous window */
   uint64_t win_start_us;
 } msrc;
 

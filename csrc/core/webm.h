@@ -96,9 +96,10 @@ lcc_err lcc_webm_audio(lcc_webm *w, uint32_t ts, const uint8_t *opus, size_t len
  * its arrival time again, never before what that stream already wrote. */
 void lcc_webm_new_source(lcc_webm *w, lcc_webm_stream stream);
 
-/* Writes out the current cluster and fsyncs, so a crash keeps everything up
- * to here (except packets libavformat still holds to interleave the streams,
- * at most about a second). Call it about every second. */
+/* Writes out what libavformat holds to interleave the streams and the
+ * current cluster, and fsyncs, so a crash keeps everything up to here
+ * (except packets waiting for the header). Call it about every second: it
+ * also bounds the memory held while one stream is silent. */
 lcc_err lcc_webm_flush(lcc_webm *w, lcc_why *why);
 
 void lcc_webm_get_stats(const lcc_webm *w, lcc_webm_stats *out);

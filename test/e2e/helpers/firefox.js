@@ -56,6 +56,13 @@ class RemotePeer extends Peer {
 }
 
 /** One page's RPC channel: queued calls, the waiting long poll, pending results. */
+/** Answers a long poll once: a poll may also end by timeout, close or a new poll. */
+function reply(res, status, body) {
+  if (res.headersSent || res.writableEnded) return;
+  if (body === undefined) res.writeHead(status).end();
+  else res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+}
+
 class Channel {
   constructor(onPush) {
     this.onPush = onPush;
@@ -84,7 +91,7 @@ class Channel {
     if (!this.waiting || !this.queue.length) return;
     const res = this.waiting;
     this.waiting = null;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.queue.shift()));
+    reply(res, 200, JSON.stringify(this.queue.shift()));
   }
 
   result({ seq, ok, value, error }) {
@@ -98,7 +105,8 @@ class Channel {
 
   close() {
     this.closed = true;
-    if (this.waiting) this.waiting.writeHead(410).end();
+    if (this.waiting) reply(this.waiting, 410);
+    this.waiting = null;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error('the page is closed'));
@@ -123,11 +131,11 @@ function startRemoteServer() {
     const rpc = /^\/rpc\/([\w-]+)\/(next|push|result)$/.exec(url.pathname);
     if (rpc) {
       const ch = channels.get(rpc[1]);
-      if (!ch || ch.closed) { res.writeHead(410).end(); return; }
+      if (!ch || ch.closed) { reply(res, 410); return; }
       if (rpc[2] === 'next') {
-        if (ch.waiting) ch.waiting.writeHead(204).end();
+        if (ch.waiting) reply(ch.waiting, 204);
         ch.waiting = res;
-        setTimeout(() => { if (ch.waiting === res) { ch.waiting = null; res.writeHead(204).end(); } }, 15000);
+        setTimeout(() => { if (ch.waiting === res) { ch.waiting = null; reply(res, 204); } }, 15000).unref();
         ch.flush();
         return;
       }
