@@ -13,7 +13,7 @@
       ],
       "include_dirs": [
         "csrc/core",
-        "<!@(pkg-config --cflags-only-I nice glib-2.0 libsrtp2 opus ogg libopusenc libcjson libavformat libavcodec libavutil | sed 's/-I//g')"
+        "<!@(pkg-config --cflags-only-I nice glib-2.0 libsrtp2 opus ogg libopusenc libcjson | sed 's/-I//g')"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags": [
@@ -31,7 +31,7 @@
         }]
       ],
       "libraries": [
-        "<!@(pkg-config --libs nice glib-2.0 libsrtp2 opus ogg libopusenc libcjson libavformat libavcodec libavutil)",
+        "<!@(pkg-config --libs nice glib-2.0 libsrtp2 opus ogg libopusenc libcjson)",
         "-lm",
         "-lpthread"
       ],

@@ -7,7 +7,7 @@ const { execFileSync, spawnSync } = require('child_process');
 // What the native build needs (headers, pkg-config files, the toolchain node-gyp uses).
 const BUILD_PACKAGES = [
   'pkg-config', 'make', 'gcc', 'g++', 'python3',
-  'libglib2.0-dev', 'libnice-dev', 'libsrtp2-dev', 'libopus-dev', 'libogg-dev', 'libopusenc-dev', 'libcjson-dev', 'libavformat-dev',
+  'libglib2.0-dev', 'libnice-dev', 'libsrtp2-dev', 'libopus-dev', 'libogg-dev', 'libopusenc-dev', 'libcjson-dev',
 ];
 
 // What the test suite needs on top: browsers, tone files, independent decoders,
