@@ -137,8 +137,30 @@ static void emit_reply(lcc_server *s, const lcc_cmd *cmd, lcc_err err, const lcc
   server_emit(s, ev);
 }
 
-/* The recorder thread reports the end (or failure) of a recording. */
+typedef struct {
+  lcc_server *s;
+  lcc_event *ev;
+} rec_report;
+
+static gboolean emit_rec_report(gpointer data) {
+  rec_report *rr = data;
+  server_emit(rr->s, rr->ev);
+  rr->ev = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void free_rec_report(gpointer data) {
+  rec_report *rr = data;
+  lcc_event_free_list(rr->ev); /* not emitted: the server was destroyed first */
+  g_free(rr);
+}
+
+/* The recorder thread reports the end (or failure) of a recording. The event
+ * goes out through the media thread, so it always follows the replies and
+ * events the media thread already queued for that call (a recording that
+ * fails at once still comes after the call's creation). */
 static void on_recording(void *ctx, const char *call_id, lcc_err err, const char *why, char *sidecar) {
+  lcc_server *s = ctx;
   lcc_event *ev = lcc_event_new(LCC_EV_RECORDING, call_id, LCC_PARTY_VISITOR);
   if (!ev) {
     free(sidecar);
@@ -147,7 +169,13 @@ static void on_recording(void *ctx, const char *call_id, lcc_err err, const char
   ev->err = err;
   if (why) g_strlcpy(ev->why, why, sizeof ev->why);
   ev->text = sidecar;
-  server_emit(ctx, ev);
+  rec_report *rr = g_new0(rec_report, 1);
+  rr->s = s;
+  rr->ev = ev;
+  GSource *src = g_idle_source_new();
+  g_source_set_callback(src, emit_rec_report, rr, free_rec_report);
+  g_source_attach(src, s->ctx);
+  g_source_unref(src);
 }
 
 /* --- commands (media thread) --- */

@@ -23,12 +23,12 @@ const { sleep } = require('../e2e/helpers/signal');
 const SETUP_CALLS = Number(process.env.BENCH_SETUP_CALLS || 8);
 const RELAY_SECONDS = Number(process.env.BENCH_RELAY_SECONDS || 20);
 
-/** CPU nanoseconds of every thread named lcc-media in this process. */
-function mediaThreadCpuNs() {
+/** CPU nanoseconds of every thread of this process with that name (lcc-media, lcc-rec). */
+function threadCpuNs(name = 'lcc-media') {
   let total = 0;
   for (const tid of fs.readdirSync('/proc/self/task')) {
     const comm = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
-    if (comm !== 'lcc-media') continue;
+    if (comm !== name) continue;
     total += Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
   }
   return total;
@@ -67,27 +67,32 @@ function packetsOut(stats, kinds) {
   return n;
 }
 
-async function measureRelay(media, browsers, baseUrl, video) {
+async function measureRelay(media, browsers, baseUrl, video, record = false) {
   const [v, a] = await Promise.all([freshPage(browsers.visitor, baseUrl, video), freshPage(browsers.agent, baseUrl, video)]);
-  const call = media.createCall({ id: `relay-${video ? 'av' : 'audio'}` });
+  const call = media.createCall({ id: `relay-${video ? 'av' : 'audio'}${record ? '-rec' : ''}`, record });
   await Promise.all([pageOffers(call, 'visitor', v), serverOffers(call, 'agent', a)]);
   await sleep(3000); // past the start-up (keyframes, bandwidth ramp)
   const kinds = video ? ['audio', 'video'] : ['audio'];
-  const cpu0 = mediaThreadCpuNs();
+  const cpu0 = threadCpuNs();
+  const rec0 = threadCpuNs('lcc-rec');
   const p0 = packetsOut(call.getStats(), kinds);
   await sleep(RELAY_SECONDS * 1000);
-  const cpu1 = mediaThreadCpuNs();
+  const cpu1 = threadCpuNs();
+  const rec1 = threadCpuNs('lcc-rec');
   const p1 = packetsOut(call.getStats(), kinds);
   await call.end();
   await Promise.all([v.page.close(), a.page.close()]);
   const packets = p1 - p0;
   const cpuUs = (cpu1 - cpu0) / 1000;
-  return { packets, packetsPerSecond: packets / RELAY_SECONDS, cpuUs, usPerPacket: cpuUs / packets, corePercent: (cpuUs / (RELAY_SECONDS * 1e6)) * 100 };
+  const recorderCorePercent = ((rec1 - rec0) / 1000 / (RELAY_SECONDS * 1e6)) * 100;
+  return { packets, packetsPerSecond: packets / RELAY_SECONDS, cpuUs, usPerPacket: cpuUs / packets,
+    corePercent: (cpuUs / (RELAY_SECONDS * 1e6)) * 100, recorderCorePercent };
 }
 
 async function main() {
   const pages = await startPageServer();
-  const media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
+  const recordingsDir = fs.mkdtempSync(require('path').join(require('os').tmpdir(), 'lcc-bench-rec-'));
+  const media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir });
   const browsers = {
     visitor: await launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
     agent: await launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
@@ -96,6 +101,7 @@ async function main() {
     const setup = await measureSetup(media, browsers, pages.baseUrl);
     const audio = await measureRelay(media, browsers, pages.baseUrl, false);
     const av = await measureRelay(media, browsers, pages.baseUrl, true);
+    const recorded = await measureRelay(media, browsers, pages.baseUrl, false, true);
     const fmt = (x) => x.toFixed(1);
     console.log(`call set-up on loopback, offer -> server leg 'connected' (${SETUP_CALLS} calls):`);
     console.log(`  visitor (page offers):  median ${percentile(setup.visitorMs, 50)} ms, p90 ${percentile(setup.visitorMs, 90)} ms`);
@@ -104,11 +110,14 @@ async function main() {
       console.log(`relay, one call, ${name}, ${RELAY_SECONDS} s: ${fmt(r.packetsPerSecond)} packets/s relayed, ` +
         `${fmt(r.usPerPacket)} µs media-thread CPU per relayed packet, ${r.corePercent.toFixed(2)} % of one core per call`);
     }
-    console.log(JSON.stringify({ setup, audio, av }));
+    console.log(`recording, one audio call, ${RELAY_SECONDS} s: recorder thread ${recorded.recorderCorePercent.toFixed(2)} % of one core ` +
+      `(per-party files + mixing + encoding mixed.opus); media thread ${recorded.corePercent.toFixed(2)} % (vs ${audio.corePercent.toFixed(2)} % unrecorded)`);
+    console.log(JSON.stringify({ setup, audio, av, recorded }));
   } finally {
     await closeAllBrowsers();
     await media.close();
     await pages.close();
+    fs.rmSync(recordingsDir, { recursive: true, force: true });
   }
 }
 
