@@ -8,25 +8,19 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { MediaServer } = require('../..');
-const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
-const { toneFile } = require('./helpers/tones');
-const { startPageServer, openPeer } = require('./helpers/pages');
+const { closeAllBrowsers } = require('./helpers/browser');
+const { startPageServer } = require('./helpers/pages');
 const { waitFor, sleep } = require('./helpers/signal');
-const { pageOffers, serverOffers } = require('./helpers/calls');
+const { openTwoParties, connectParties } = require('./helpers/calls');
 const { spawn } = require('child_process');
 const { decodeOpus, opusInfo, tonePower } = require('./helpers/audio');
 const { checkOggOpus } = require('../../js/api/recordings');
 
-/** Two Chromium pages (visitor 440 Hz, agent 880 Hz) connected through `media` in `call`. */
+/** Two Chromium pages (visitor 440 Hz, agent 880 Hz) connected through `call`. */
 async function connectTwoPages(media, call, baseUrl) {
-  const [vb, ab] = await Promise.all([
-    launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
-    launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
-  ]);
-  const [visitor, agent] = await Promise.all([openPeer(vb, { baseUrl }), openPeer(ab, { baseUrl })]);
-  await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
-  await waitFor(async () => (await agent.audioPacketsReceived()) > 50, { what: 'relayed audio' });
-  return { visitor, agent };
+  const parties = await openTwoParties(baseUrl);
+  await connectParties(call, parties);
+  return parties;
 }
 
 describe('a recorded call', function () {
@@ -41,18 +35,9 @@ describe('a recorded call', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
     pages = await startPageServer();
     media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
-    const [vb, ab] = await Promise.all([
-      launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
-      launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
-    ]);
-    const [visitor, agent] = await Promise.all([
-      openPeer(vb, { baseUrl: pages.baseUrl }),
-      openPeer(ab, { baseUrl: pages.baseUrl }),
-    ]);
     const call = media.createCall({ id: '..', record: true });
     const t0 = Date.now();
-    await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
-    await waitFor(async () => (await agent.audioPacketsReceived()) > 50, { what: 'relayed audio' });
+    await connectTwoPages(media, call, pages.baseUrl);
     await sleep(6000);
     summary = await call.end();
     callMs = Date.now() - t0;

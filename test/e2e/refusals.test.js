@@ -6,11 +6,10 @@
 const assert = require('assert');
 const { MediaServer } = require('../..');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
-const { toneFile } = require('./helpers/tones');
 const { startPageServer, openPeer } = require('./helpers/pages');
 const { waitFor, waitForState, wireCandidates } = require('./helpers/signal');
 const { serverLeg } = require('./helpers/server-leg');
-const { pageOffers, serverOffers, fmtTone } = require('./helpers/calls');
+const { openTwoParties, connectParties, fmtTone } = require('./helpers/calls');
 
 describe('bad input on one call is refused while another call keeps its audio', function () {
   this.timeout(120000);
@@ -24,16 +23,9 @@ describe('bad input on one call is refused while another call keeps its audio', 
   before(async function () {
     pages = await startPageServer();
     media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
-    const [vb, ab] = await Promise.all([
-      launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
-      launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
-    ]);
-    [visitor, agent] = await Promise.all([
-      openPeer(vb, { baseUrl: pages.baseUrl }),
-      openPeer(ab, { baseUrl: pages.baseUrl }),
-    ]);
+    ({ visitor, agent } = await openTwoParties(pages.baseUrl));
     good = media.createCall({ id: 'good-call' });
-    await Promise.all([pageOffers(good, 'visitor', visitor), serverOffers(good, 'agent', agent)]);
+    await connectParties(good, { visitor, agent });
     bad = media.createCall({ id: 'bad-call' });
   });
 
@@ -119,17 +111,11 @@ describe('a vanished peer', function () {
   });
 
   it('closing the visitor\'s tab mid-call fails its leg within consent-freshness time; the call reports it and the agent\'s leg stays up', async function () {
-    const [vb, ab] = await Promise.all([
-      launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
-      launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
-    ]);
-    const [visitor, agent] = await Promise.all([
-      openPeer(vb, { baseUrl: pages.baseUrl }),
-      openPeer(ab, { baseUrl: pages.baseUrl }),
-    ]);
+    const parties = await openTwoParties(pages.baseUrl);
+    const { agent } = parties;
+    const vb = parties.browsers.visitor;
     const call = media.createCall({ id: 'vanish' });
-    await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
-    await waitFor(async () => (await agent.audioPacketsReceived()) > 50, { what: 'audio at the agent' });
+    await connectParties(call, parties);
     const events = [];
     call.on('state', (party, state, err) => events.push({ party, state, code: err && err.code, t: Date.now() }));
     const closedAt = Date.now();

@@ -3,8 +3,11 @@
 // the page offers and the server answers, or the server offers and the page
 // answers; trickle candidates are relayed both ways.
 
-const { waitForState, wireCandidates } = require('./signal');
+const { waitFor, waitForState, wireCandidates } = require('./signal');
 const { serverLeg } = require('./server-leg');
+const { launchBrowser } = require('./browser');
+const { toneFile } = require('./tones');
+const { openPeer } = require('./pages');
 
 async function settle(call, party, page, leg, wiring, t0, timeoutMs) {
   await Promise.all([
@@ -35,8 +38,25 @@ async function serverOffers(call, party, page, { timeoutMs = 15000 } = {}) {
   return settle(call, party, page, leg, wiring, t0, timeoutMs);
 }
 
+/** Two Chromium processes with their pages: the visitor plays 440 Hz, the agent 880 Hz. */
+async function openTwoParties(baseUrl, { video = false } = {}) {
+  const [vb, ab] = await Promise.all([
+    launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(440) }),
+    launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(880) }),
+  ]);
+  const [visitor, agent] = await Promise.all([openPeer(vb, { baseUrl, video }), openPeer(ab, { baseUrl, video })]);
+  return { visitor, agent, browsers: { visitor: vb, agent: ab } };
+}
+
+/** The visitor page offers, the server offers to the agent page; resolves once audio is relayed. */
+async function connectParties(call, { visitor, agent }) {
+  const [v, a] = await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
+  await waitFor(async () => (await agent.audioPacketsReceived()) > 50, { what: 'audio relayed to the agent' });
+  return { visitorMs: v.ms, agentMs: a.ms };
+}
+
 function fmtTone(r) {
   return r.frequency === null ? 'silence' : `${r.frequency.toFixed(1)} Hz at ${r.levelDb.toFixed(1)} dB`;
 }
 
-module.exports = { pageOffers, serverOffers, fmtTone };
+module.exports = { pageOffers, serverOffers, openTwoParties, connectParties, fmtTone };
