@@ -13,7 +13,7 @@ const BUILD_PACKAGES = [
 // What the test suite needs on top: browsers, tone files, independent decoders,
 // the C unit tests' OpenSSL, network namespaces, memcheck.
 const TEST_PACKAGES = [
-  'chromium', 'firefox-esr', 'sox', 'opus-tools', 'libssl-dev', 'iproute2', 'valgrind',
+  'chromium', 'firefox-esr', 'sox', 'opus-tools', 'ffmpeg', 'libvpx-dev', 'libssl-dev', 'iproute2', 'valgrind',
 ];
 
 function isInstalled(pkg) {

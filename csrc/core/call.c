@@ -80,14 +80,36 @@ static void on_state(void *ctx, lcc_leg *leg, lcc_leg_state st, lcc_err err, con
   }
 }
 
+/* Hands a relayed packet to the recorder: audio as is; video with RTX
+ * unwrapped (RFC 4588: the original sequence number leads the payload), so a
+ * repaired loss reaches the recording too. */
+static void record_rtp(lcc_call *c, lcc_leg *leg, lcc_slot slot, bool rtx, const uint8_t *pkt,
+                       const lcc_rtp_hdr *h) {
+  uint64_t now = (uint64_t)g_get_monotonic_time();
+  const uint8_t *payload = pkt + h->payload_off;
+  size_t len = h->payload_len;
+  if (slot == LCC_SLOT_AUDIO) {
+    if (!rtx) lcc_recorder_audio(c->rec, lcc_leg_party(leg), h->ssrc, h->seq, h->ts, now, payload, len);
+    return;
+  }
+  uint16_t seq = h->seq;
+  uint32_t ssrc = h->ssrc;
+  if (rtx) {
+    if (len < 2) return; /* padding-only probe on the RTX stream */
+    seq = (uint16_t)((payload[0] << 8) | payload[1]);
+    payload += 2;
+    len -= 2;
+    ssrc = lcc_leg_media_slot(leg, LCC_SLOT_VIDEO)->remote_ssrc;
+  }
+  lcc_recorder_video(c->rec, lcc_leg_party(leg), ssrc, seq, h->ts, h->marker, now, payload, len);
+}
+
 static void on_rtp(void *ctx, lcc_leg *leg, lcc_slot slot, bool rtx, uint8_t *pkt, size_t len,
                    const lcc_rtp_hdr *h) {
   lcc_call *c = ctx;
   lcc_leg *dst = other(c, leg);
   if (dst) lcc_bridge_forward_rtp(&c->bridge, leg, dst, slot, rtx, pkt, len, h);
-  if (c->rec && !c->rec_paused && slot == LCC_SLOT_AUDIO && !rtx)
-    lcc_recorder_audio(c->rec, lcc_leg_party(leg), h->ssrc, h->seq, h->ts, (uint64_t)g_get_monotonic_time(), pkt + h->payload_off,
-                       h->payload_len);
+  if (c->rec && !c->rec_paused) record_rtp(c, leg, slot, rtx, pkt, h);
 }
 
 static void on_keyframe_request(void *ctx, lcc_leg *leg, lcc_slot slot) {
@@ -112,6 +134,10 @@ static const lcc_leg_cb leg_callbacks = {on_candidate,        on_state, on_rtp,
                                          on_keyframe_request, on_nack,  on_sender_report};
 
 /* --- recording --- */
+
+void lcc_call_request_keyframe(lcc_call *c, lcc_party p) {
+  if (c->legs[p] && lcc_leg_ready(c->legs[p])) lcc_leg_request_keyframe(c->legs[p], LCC_SLOT_VIDEO);
+}
 
 static lcc_err start_recording(lcc_call *c, lcc_why *why) {
   if (c->rec) return LCC_OK;

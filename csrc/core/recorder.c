@@ -28,8 +28,13 @@ struct lcc_rec_thread {
   bool quit;
   lcc_recorder *list;
   lcc_rec_report_fn report;
+  lcc_rec_keyframe_fn keyframe;
   void *ctx;
 };
+
+void lcc_rec_request_keyframe(lcc_recorder *r, lcc_party party) {
+  r->t->keyframe(r->t->ctx, r->call_id, party);
+}
 
 /* --- media thread --- */
 
@@ -77,6 +82,23 @@ void lcc_recorder_audio(lcc_recorder *r, lcc_party party, uint32_t ssrc, uint16_
   p->arrival_us = arrival_us;
   p->len = (uint16_t)len;
   memcpy(p->data, opus, len);
+  lcc_ring_commit(&r->ring);
+}
+
+void lcc_recorder_video(lcc_recorder *r, lcc_party party, uint32_t ssrc, uint16_t seq, uint32_t ts,
+                        bool marker, uint64_t arrival_us, const uint8_t *payload, size_t len) {
+  if (len > LCC_RING_DATA) return;
+  lcc_ring_packet *p = lcc_ring_reserve(&r->ring);
+  if (!p) return; /* full: dropped and counted; the depacketizer sees the gap and asks for a keyframe */
+  p->party = (uint8_t)party;
+  p->kind = 1;
+  p->marker = marker;
+  p->ssrc = ssrc;
+  p->seq = seq;
+  p->ts = ts;
+  p->arrival_us = arrival_us;
+  p->len = (uint16_t)len;
+  if (len) memcpy(p->data, payload, len);
   lcc_ring_commit(&r->ring);
 }
 
@@ -265,8 +287,9 @@ static gpointer rec_main(gpointer data) {
   return NULL;
 }
 
-lcc_rec_thread *lcc_rec_thread_create(lcc_rec_report_fn report, void *ctx) {
+lcc_rec_thread *lcc_rec_thread_create(lcc_rec_report_fn report, lcc_rec_keyframe_fn keyframe, void *ctx) {
   lcc_rec_thread *t = g_new0(lcc_rec_thread, 1);
+  t->keyframe = keyframe;
   g_mutex_init(&t->mu);
   g_cond_init(&t->cond);
   t->report = report;

@@ -11,6 +11,7 @@
 #include "ogg_opus.h"
 #include "recorder.h"
 #include "ring.h"
+#include "webm.h"
 
 typedef enum { LCC_REC_PAUSE, LCC_REC_RESUME, LCC_REC_STOP } lcc_rec_control_kind;
 
@@ -25,6 +26,11 @@ typedef struct lcc_rec_control {
 typedef struct {
   lcc_ogg_opus *ogg;
   lcc_ogg_opus_stats final; /* after close */
+  lcc_webm *webm;           /* from the party's first video packet */
+  lcc_webm_stats webm_final;
+  bool had_video;
+  bool have_video_ssrc;
+  uint32_t video_ssrc;
   bool have_ssrc;
   uint32_t ssrc;
   uint64_t received;
@@ -64,6 +70,9 @@ bool lcc_rec_flush(lcc_recorder *r, lcc_why *why);
 bool lcc_rec_close_writers_final(lcc_recorder *r, lcc_why *why);
 /* Drops the writers after a failure (what was written stays playable). */
 void lcc_rec_close_writers(lcc_recorder *r, bool failed);
+
+/* recorder.c: asks the owner for a keyframe of a party's video. */
+void lcc_rec_request_keyframe(lcc_recorder *r, lcc_party party);
 
 /* recorder_sidecar.c: writes <dir>/recording.json atomically (temp file,
  * fsync, rename) and returns the same JSON (transfer full), or NULL. */

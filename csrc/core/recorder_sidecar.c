@@ -35,11 +35,11 @@ static uint64_t file_bytes(const lcc_recorder *r, const char *name) {
   return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
-static void add_file(cJSON *files, const lcc_recorder *r, const char *name, const char *party,
-                     uint64_t duration_ms) {
+static void add_file(cJSON *files, const lcc_recorder *r, const char *name, const char *kind,
+                     const char *party, uint64_t duration_ms) {
   cJSON *f = cJSON_CreateObject();
   cJSON_AddStringToObject(f, "name", name);
-  cJSON_AddStringToObject(f, "kind", party ? "audio" : "mixed-audio");
+  cJSON_AddStringToObject(f, "kind", kind);
   if (party) cJSON_AddStringToObject(f, "party", party);
   else cJSON_AddNullToObject(f, "party");
   cJSON_AddNumberToObject(f, "bytes", (double)file_bytes(r, name));
@@ -57,7 +57,13 @@ static void add_files_and_packets(cJSON *o, const lcc_recorder *r) {
     if (r->party[p].ogg) lcc_ogg_opus_get_stats(r->party[p].ogg, &st);
     char name[32];
     g_snprintf(name, sizeof name, "%s.opus", lcc_party_name(p));
-    add_file(files, r, name, lcc_party_name(p), st.duration_ms);
+    add_file(files, r, name, "audio", lcc_party_name(p), st.duration_ms);
+    if (r->party[p].had_video) {
+      lcc_webm_stats ws = r->party[p].webm_final;
+      if (r->party[p].webm) lcc_webm_get_stats(r->party[p].webm, &ws);
+      g_snprintf(name, sizeof name, "%s.webm", lcc_party_name(p));
+      add_file(files, r, name, "video", lcc_party_name(p), ws.duration_ms);
+    }
     cJSON *pk = cJSON_AddObjectToObject(packets, lcc_party_name(p));
     cJSON_AddNumberToObject(pk, "received", (double)r->party[p].received);
     cJSON_AddNumberToObject(pk, "lost", (double)st.filled_packets);
@@ -65,7 +71,7 @@ static void add_files_and_packets(cJSON *o, const lcc_recorder *r) {
     cJSON_AddNumberToObject(pk, "fecRecovered", (double)ms.ch[p].fec_recovered);
     cJSON_AddNumberToObject(pk, "late", (double)(st.late + st.duplicates));
   }
-  add_file(files, r, "mixed.opus", NULL, ms.duration_ms);
+  add_file(files, r, "mixed.opus", "mixed-audio", NULL, ms.duration_ms);
 }
 
 static char *build(const lcc_recorder *r, bool complete) {

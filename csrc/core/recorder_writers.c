@@ -35,7 +35,36 @@ static int64_t timeline_samples(const lcc_recorder *r, uint64_t at_us) {
   return at_us > r->start_mono_us ? (int64_t)((at_us - r->start_mono_us) * 48 / 1000) : 0;
 }
 
+/* Opens <party>.webm at the party's first video packet. */
+static lcc_err open_webm(lcc_recorder *r, int p, lcc_why *why) {
+  char start[32], path[1300];
+  iso_time(r->start_wall_us, start);
+  g_snprintf(path, sizeof path, "%s/%s.webm", r->dir, lcc_party_name(p));
+  lcc_webm_info info = {.call_id = r->call_id, .party = lcc_party_name(p), .start_time = start};
+  r->party[p].webm = lcc_webm_open(path, &info, why);
+  r->party[p].had_video = true;
+  return r->party[p].webm ? LCC_OK : LCC_ERR_RECORDING_FAILED;
+}
+
+static lcc_err feed_video(lcc_recorder *r, const lcc_ring_packet *p, lcc_why *why) {
+  lcc_rec_party *party = &r->party[p->party];
+  if (!party->webm) {
+    if (party->had_video) return LCC_OK; /* closed after a failure */
+    lcc_err err = open_webm(r, p->party, why);
+    if (err != LCC_OK) return err;
+  }
+  if (party->have_video_ssrc && party->video_ssrc != p->ssrc) lcc_webm_new_source(party->webm, LCC_WEBM_VIDEO);
+  party->have_video_ssrc = true;
+  party->video_ssrc = p->ssrc;
+  bool need_keyframe = false;
+  uint64_t at = p->arrival_us > r->start_mono_us ? p->arrival_us - r->start_mono_us : 0;
+  lcc_err err = lcc_webm_video_rtp(party->webm, p->data, p->len, p->seq, p->ts, p->marker, at, &need_keyframe, why);
+  if (need_keyframe) lcc_rec_request_keyframe(r, (lcc_party)p->party);
+  return err == LCC_ERR_PACKET_INVALID ? LCC_OK : err;
+}
+
 lcc_err lcc_rec_feed(lcc_recorder *r, const lcc_ring_packet *p, lcc_why *why) {
+  if (p->kind == 1) return feed_video(r, p, why);
   lcc_rec_party *party = &r->party[p->party];
   lcc_err err;
   if (!party->have_ssrc || party->ssrc != p->ssrc) {
@@ -50,7 +79,13 @@ lcc_err lcc_rec_feed(lcc_recorder *r, const lcc_ring_packet *p, lcc_why *why) {
   if (err == LCC_ERR_PACKET_INVALID) return LCC_OK; /* one bad packet is dropped, not the recording */
   if (err != LCC_OK) return err;
   err = lcc_mixer_push(r->mixer, p->party, p->ssrc, p->seq, p->ts, p->arrival_us, p->data, p->len, why);
-  return err == LCC_ERR_PACKET_INVALID ? LCC_OK : err;
+  if (err != LCC_OK && err != LCC_ERR_PACKET_INVALID) return err;
+  if (party->webm) {
+    uint64_t at = p->arrival_us > r->start_mono_us ? p->arrival_us - r->start_mono_us : 0;
+    err = lcc_webm_audio(party->webm, p->ts, p->data, p->len, at, why);
+    if (err != LCC_OK && err != LCC_ERR_PACKET_INVALID) return err;
+  }
+  return LCC_OK;
 }
 
 void lcc_rec_pause_writers(lcc_recorder *r, uint64_t at_us) {
@@ -78,8 +113,10 @@ bool lcc_rec_advance(lcc_recorder *r, uint64_t now_us, lcc_why *why) {
 }
 
 bool lcc_rec_flush(lcc_recorder *r, lcc_why *why) {
-  for (int p = 0; p < LCC_PARTY_COUNT; p++)
+  for (int p = 0; p < LCC_PARTY_COUNT; p++) {
     if (lcc_ogg_opus_flush(r->party[p].ogg, why) != LCC_OK) return false;
+    if (r->party[p].webm && lcc_webm_flush(r->party[p].webm, why) != LCC_OK) return false;
+  }
   return lcc_mixer_flush(r->mixer, why) == LCC_OK;
 }
 
@@ -89,6 +126,9 @@ bool lcc_rec_close_writers_final(lcc_recorder *r, lcc_why *why) {
   for (int p = 0; p < LCC_PARTY_COUNT; p++) {
     if (lcc_ogg_opus_close(r->party[p].ogg, &r->party[p].final, ok ? why : NULL) != LCC_OK) ok = false;
     r->party[p].ogg = NULL;
+    if (r->party[p].webm && lcc_webm_close(r->party[p].webm, &r->party[p].webm_final, ok ? why : NULL) != LCC_OK)
+      ok = false;
+    r->party[p].webm = NULL;
   }
   if (lcc_mixer_close(r->mixer, r->end_mono_us, &r->mixer_final, ok ? why : NULL) != LCC_OK) ok = false;
   lcc_mixer_destroy(r->mixer);
@@ -103,6 +143,9 @@ void lcc_rec_close_writers(lcc_recorder *r, bool failed) {
     if (r->party[p].ogg) lcc_ogg_opus_get_stats(r->party[p].ogg, &r->party[p].final);
     lcc_ogg_opus_destroy(r->party[p].ogg);
     r->party[p].ogg = NULL;
+    if (r->party[p].webm) lcc_webm_get_stats(r->party[p].webm, &r->party[p].webm_final);
+    lcc_webm_destroy(r->party[p].webm);
+    r->party[p].webm = NULL;
   }
   if (r->mixer) lcc_mixer_get_stats(r->mixer, &r->mixer_final);
   lcc_mixer_destroy(r->mixer);

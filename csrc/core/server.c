@@ -178,6 +178,32 @@ static void on_recording(void *ctx, const char *call_id, lcc_err err, const char
   g_source_unref(src);
 }
 
+typedef struct {
+  lcc_server *s;
+  char call_id[LCC_CALL_ID_MAX];
+  lcc_party party;
+} keyframe_req;
+
+static gboolean run_keyframe_req(gpointer data) {
+  keyframe_req *k = data;
+  lcc_call *c = g_hash_table_lookup(k->s->calls, k->call_id);
+  if (c) lcc_call_request_keyframe(c, k->party);
+  return G_SOURCE_REMOVE;
+}
+
+/* The recorder needs a video keyframe: the media thread asks the party (PLI). */
+static void on_recording_keyframe(void *ctx, const char *call_id, lcc_party party) {
+  lcc_server *s = ctx;
+  keyframe_req *k = g_new0(keyframe_req, 1);
+  k->s = s;
+  g_strlcpy(k->call_id, call_id, sizeof k->call_id);
+  k->party = party;
+  GSource *src = g_idle_source_new();
+  g_source_set_callback(src, run_keyframe_req, k, g_free);
+  g_source_attach(src, s->ctx);
+  g_source_unref(src);
+}
+
 /* --- commands (media thread) --- */
 
 static void end_call(lcc_server *s, lcc_call *c, const char *id, char **summary_out) {
@@ -400,7 +426,7 @@ lcc_server *lcc_server_create(const lcc_server_opts *opts, void (*notify)(void *
     e = LCC_ERR_DTLS_FAILED;
     goto fail;
   }
-  s->rec = lcc_rec_thread_create(on_recording, s);
+  s->rec = lcc_rec_thread_create(on_recording, on_recording_keyframe, s);
   s->calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   s->ctx = g_main_context_new();
   s->loop = g_main_loop_new(s->ctx, FALSE);

@@ -38,7 +38,7 @@ describe('a recorded call', function () {
     const call = media.createCall({ id: '..', record: true });
     const t0 = Date.now();
     await connectTwoPages(media, call, pages.baseUrl);
-    await sleep(6000);
+    await sleep(9000); // about 10 s of call in all
     summary = await call.end();
     callMs = Date.now() - t0;
   });
@@ -270,6 +270,65 @@ describe('a server killed mid-call', function () {
       for (const f of fixed.files) assert.ok(f.durationMs >= 3000 && f.bytes > 0, `${f.name}: ${JSON.stringify(f)}`);
     } finally {
       await media.close();
+    }
+  });
+});
+
+/** ffprobe's view of a media file: streams and packets of the first video stream. */
+function probe(file) {
+  const out = require('child_process').execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams',
+    '-show_packets', '-select_streams', 'v:0', '-of', 'json', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const info = JSON.parse(out);
+  const all = JSON.parse(require('child_process').execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file],
+    { encoding: 'utf8' }));
+  return { format: info.format, video: info.streams[0], packets: info.packets || [], streams: all.streams };
+}
+
+describe('a recorded video call', function () {
+  this.timeout(120000);
+  let pages;
+  let media;
+  let dir;
+  let rec;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
+    pages = await startPageServer();
+    media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
+    const call = media.createCall({ id: 'video-call', record: true });
+    await connectParties(call, await openTwoParties(pages.baseUrl, { video: true }));
+    await sleep(5000);
+    rec = (await call.end()).recording;
+  });
+
+  after(async function () {
+    await closeAllBrowsers();
+    if (media) await media.close();
+    if (pages) await pages.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('each party gets a WebM with its VP8 video and Opus audio, opening on a keyframe', function () {
+    assert.strictEqual(rec.complete, true, JSON.stringify(rec));
+    for (const party of ['visitor', 'agent']) {
+      const entry = rec.files.find((f) => f.name === `${party}.webm`);
+      assert.ok(entry, `no ${party}.webm in ${JSON.stringify(rec.files)}`);
+      const p = probe(path.join(dir, rec.folder, entry.name));
+      assert.match(p.format.format_name, /webm|matroska/);
+      const codecs = p.streams.map((s) => s.codec_name).sort();
+      assert.deepStrictEqual(codecs, ['opus', 'vp8']);
+      assert.ok(p.video.width > 0 && p.video.height > 0);
+      assert.ok(p.packets.length > 30, `${party}: ${p.packets.length} video packets`);
+      assert.match(p.packets[0].flags, /K/, `${party}: the first video packet is not a keyframe`);
+      assert.ok(entry.durationMs > 3000, `${party}.webm lasts ${entry.durationMs} ms`);
+    }
+  });
+
+  it('the WebM files decode without errors (ffmpeg)', function () {
+    for (const party of ['visitor', 'agent']) {
+      const r = require('child_process').spawnSync('ffmpeg', ['-v', 'error', '-xerror', '-i',
+        path.join(dir, rec.folder, `${party}.webm`), '-f', 'null', '-'], { encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, r.stderr);
     }
   });
 });
