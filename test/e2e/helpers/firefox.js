@@ -11,7 +11,7 @@ const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const { Peer, PAGES_DIR } = require('./pages');
-const { assertPrivateNetns } = require('./browser');
+const { assertPrivateNetns, browserEnv } = require('./browser');
 
 const FIREFOX = process.env.LCC_FIREFOX || '/usr/bin/firefox-esr';
 
@@ -205,7 +205,7 @@ async function launchFirefoxPeer(remote, { name = 'firefox', video = false } = {
   fs.writeFileSync(path.join(profile, 'user.js'),
     Object.entries(PREFS).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
   const proc = spawn(FIREFOX, ['--headless', '--no-remote', '--profile', profile, `${remote.baseUrl}/remote.html?session=${id}`],
-    { stdio: 'ignore', env: { ...process.env, MOZ_HEADLESS: '1' } });
+    { stdio: 'ignore', env: { ...browserEnv(), MOZ_HEADLESS: '1' } });
   const exited = new Promise((r) => proc.once('exit', r));
   const close = async () => {
     remote.channels.get(id).close();
