@@ -69,37 +69,35 @@ lcc_recorder *lcc_recorder_start(lcc_rec_thread *t, const lcc_rec_info *info) {
   return r;
 }
 
-void lcc_recorder_audio(lcc_recorder *r, lcc_party party, uint32_t ssrc, uint16_t seq, uint32_t ts,
-                        uint64_t arrival_us, const uint8_t *opus, size_t len) {
-  if (len == 0 || len > LCC_RING_DATA) return;
-  lcc_ring_packet *p = lcc_ring_reserve(&r->ring);
-  if (!p) return; /* full: dropped and counted, the relay never waits */
-  p->party = (uint8_t)party;
-  p->kind = 0;
-  p->ssrc = ssrc;
-  p->seq = seq;
-  p->ts = ts;
-  p->arrival_us = arrival_us;
-  p->len = (uint16_t)len;
-  memcpy(p->data, opus, len);
-  lcc_ring_commit(&r->ring);
-}
-
-void lcc_recorder_video(lcc_recorder *r, lcc_party party, uint32_t ssrc, uint16_t seq, uint32_t ts,
-                        bool marker, uint64_t arrival_us, const uint8_t *payload, size_t len) {
+/* Copies one payload into the ring; a full ring drops it for the recording
+ * (counted), the relay never waits. */
+static void push_packet(lcc_recorder *r, uint8_t kind, lcc_party party, uint32_t ssrc, uint16_t seq,
+                        uint32_t ts, bool marker, uint64_t arrival_us, const uint8_t *data, size_t len) {
   if (len > LCC_RING_DATA) return;
   lcc_ring_packet *p = lcc_ring_reserve(&r->ring);
-  if (!p) return; /* full: dropped and counted; the depacketizer sees the gap and asks for a keyframe */
+  if (!p) return;
   p->party = (uint8_t)party;
-  p->kind = 1;
+  p->kind = kind;
   p->marker = marker;
   p->ssrc = ssrc;
   p->seq = seq;
   p->ts = ts;
   p->arrival_us = arrival_us;
   p->len = (uint16_t)len;
-  if (len) memcpy(p->data, payload, len);
+  if (len) memcpy(p->data, data, len);
   lcc_ring_commit(&r->ring);
+}
+
+void lcc_recorder_audio(lcc_recorder *r, lcc_party party, uint32_t ssrc, uint16_t seq, uint32_t ts,
+                        uint64_t arrival_us, const uint8_t *opus, size_t len) {
+  if (len) push_packet(r, 0, party, ssrc, seq, ts, false, arrival_us, opus, len);
+}
+
+/* A lost video packet shows up as a sequence gap: the depacketizer then drops
+ * frames until a keyframe and asks for one. */
+void lcc_recorder_video(lcc_recorder *r, lcc_party party, uint32_t ssrc, uint16_t seq, uint32_t ts,
+                        bool marker, uint64_t arrival_us, const uint8_t *payload, size_t len) {
+  push_packet(r, 1, party, ssrc, seq, ts, marker, arrival_us, payload, len);
 }
 
 static void post_control(lcc_recorder *r, lcc_rec_control_kind kind, uint64_t at_us) {
