@@ -102,9 +102,8 @@ void lcc_bridge_route_keyframe(lcc_bridge *b, lcc_leg *receiver, lcc_leg *source
   lcc_leg_request_keyframe(source, slot);
 }
 
-void lcc_bridge_route_nack(lcc_bridge *b, lcc_leg *receiver, lcc_leg *source, lcc_slot slot,
-                           const uint16_t *seqs, size_t n) {
-  (void)receiver;
+void lcc_bridge_route_nack(lcc_bridge *b, lcc_leg *source, lcc_slot slot, const uint16_t *seqs,
+                           size_t n) {
   const lcc_rewrite *rw = &b->rw[lcc_leg_party(source)][slot];
   if (!rw->started || !lcc_leg_ready(source)) return;
   uint16_t src_seqs[256];

@@ -37,9 +37,9 @@ void lcc_bridge_forward_rtp(lcc_bridge *b, lcc_leg *src, lcc_leg *dst, lcc_slot 
                             const uint8_t *pkt, size_t len, const lcc_rtp_hdr *h);
 /* receiver asked for a keyframe of what source sends. */
 void lcc_bridge_route_keyframe(lcc_bridge *b, lcc_leg *receiver, lcc_leg *source, lcc_slot slot);
-/* receiver lost `seqs` (its numbering) of what source sends. */
-void lcc_bridge_route_nack(lcc_bridge *b, lcc_leg *receiver, lcc_leg *source, lcc_slot slot,
-                           const uint16_t *seqs, size_t n);
+/* The other leg lost `seqs` (in its numbering) of what source sends: ask source. */
+void lcc_bridge_route_nack(lcc_bridge *b, lcc_leg *source, lcc_slot slot, const uint16_t *seqs,
+                           size_t n);
 /* source sent an SR: give the receiver's outgoing stream the source's clock. */
 void lcc_bridge_sender_report(lcc_bridge *b, lcc_leg *source, lcc_leg *receiver, lcc_slot slot,
                               uint32_t rtp_ts, uint64_t arrival_us);

@@ -121,7 +121,7 @@ static void on_keyframe_request(void *ctx, lcc_leg *leg, lcc_slot slot) {
 static void on_nack(void *ctx, lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n) {
   lcc_call *c = ctx;
   lcc_leg *src = other(c, leg);
-  if (src) lcc_bridge_route_nack(&c->bridge, leg, src, slot, seqs, n);
+  if (src) lcc_bridge_route_nack(&c->bridge, src, slot, seqs, n);
 }
 
 static void on_sender_report(void *ctx, lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t at) {

@@ -218,9 +218,9 @@ static void fill_local(lcc_leg *leg, lcc_sdp_local *l, lcc_setup setup) {
   lcc_ice_local_credentials(leg->ice, l->ice_ufrag, l->ice_pwd);
   g_strlcpy(l->fingerprint, lcc_dtls_cert_fingerprint(leg->env.cert), sizeof l->fingerprint);
   l->setup = setup;
-  l->session_id = ((uint64_t)g_random_int() << 31) ^ g_random_int();
+  /* RFC 8829 §5.2.2: a later description keeps o= session id and bumps the version. */
+  l->session_id = leg->local ? leg->local->session_id : ((uint64_t)g_random_int() << 31) ^ g_random_int();
   l->session_version = leg->local ? leg->local->session_version + 1 : 2;
-  if (leg->local) l->session_id = leg->local->session_id;
   g_strlcpy(l->cname, leg->cname, sizeof l->cname);
   g_strlcpy(l->stream_id, leg->stream_id, sizeof l->stream_id);
   l->audio_ssrc = leg->media[LCC_SLOT_AUDIO].send_ssrc;

@@ -123,7 +123,7 @@ static void fail(lcc_recorder *r, const char *why) {
   if (r->failed) return;
   r->failed = true;
   g_strlcpy(r->error, why, sizeof r->error);
-  lcc_rec_close_writers(r, true);
+  lcc_rec_drop_writers(r);
   char *sidecar = lcc_rec_sidecar_write(r, false);
   r->t->report(r->t->ctx, r->call_id, LCC_ERR_RECORDING_FAILED, r->error, sidecar);
   r->reported = true;

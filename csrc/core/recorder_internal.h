@@ -69,7 +69,7 @@ bool lcc_rec_flush(lcc_recorder *r, lcc_why *why);
 /* Finishes every file (end-of-stream pages) and keeps their final counters. */
 bool lcc_rec_close_writers_final(lcc_recorder *r, lcc_why *why);
 /* Drops the writers after a failure (what was written stays playable). */
-void lcc_rec_close_writers(lcc_recorder *r, bool failed);
+void lcc_rec_drop_writers(lcc_recorder *r);
 
 /* recorder.c: asks the owner for a keyframe of a party's video. */
 void lcc_rec_request_keyframe(lcc_recorder *r, lcc_party party);

@@ -137,8 +137,7 @@ bool lcc_rec_close_writers_final(lcc_recorder *r, lcc_why *why) {
   return ok;
 }
 
-void lcc_rec_close_writers(lcc_recorder *r, bool failed) {
-  (void)failed;
+void lcc_rec_drop_writers(lcc_recorder *r) {
   for (int p = 0; p < LCC_PARTY_COUNT; p++) {
     if (r->party[p].ogg) lcc_ogg_opus_get_stats(r->party[p].ogg, &r->party[p].final);
     lcc_ogg_opus_destroy(r->party[p].ogg);

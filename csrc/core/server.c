@@ -137,6 +137,16 @@ static void emit_reply(lcc_server *s, const lcc_cmd *cmd, lcc_err err, const lcc
   server_emit(s, ev);
 }
 
+/* Runs fn(data) once on the media thread (thread-safe: g_source_attach wakes
+ * the loop). destroy frees data whether or not fn ran (a destroyed server). */
+static void on_media_thread(lcc_server *s, GSourceFunc fn, gpointer data, GDestroyNotify destroy) {
+  GSource *src = g_idle_source_new();
+  g_source_set_priority(src, G_PRIORITY_HIGH_IDLE);
+  g_source_set_callback(src, fn, data, destroy);
+  g_source_attach(src, s->ctx);
+  g_source_unref(src);
+}
+
 typedef struct {
   lcc_server *s;
   lcc_event *ev;
@@ -172,10 +182,7 @@ static void on_recording(void *ctx, const char *call_id, lcc_err err, const char
   rec_report *rr = g_new0(rec_report, 1);
   rr->s = s;
   rr->ev = ev;
-  GSource *src = g_idle_source_new();
-  g_source_set_callback(src, emit_rec_report, rr, free_rec_report);
-  g_source_attach(src, s->ctx);
-  g_source_unref(src);
+  on_media_thread(s, emit_rec_report, rr, free_rec_report);
 }
 
 typedef struct {
@@ -198,10 +205,7 @@ static void on_recording_keyframe(void *ctx, const char *call_id, lcc_party part
   k->s = s;
   g_strlcpy(k->call_id, call_id, sizeof k->call_id);
   k->party = party;
-  GSource *src = g_idle_source_new();
-  g_source_set_callback(src, run_keyframe_req, k, g_free);
-  g_source_attach(src, s->ctx);
-  g_source_unref(src);
+  on_media_thread(s, run_keyframe_req, k, g_free);
 }
 
 /* --- commands (media thread) --- */
@@ -322,13 +326,6 @@ static gpointer media_thread(gpointer data) {
   return NULL;
 }
 
-static void attach_idle(lcc_server *s, GSourceFunc fn) {
-  GSource *src = g_idle_source_new();
-  g_source_set_priority(src, G_PRIORITY_HIGH_IDLE);
-  g_source_set_callback(src, fn, s, NULL);
-  g_source_attach(src, s->ctx);
-  g_source_unref(src);
-}
 
 /* --- the owner's side --- */
 
@@ -359,7 +356,7 @@ static lcc_err enqueue(lcc_server *s, cmd_node *n) {
   else s->cmd_head = n;
   s->cmd_tail = n;
   g_mutex_unlock(&s->mu);
-  if (was_empty) attach_idle(s, run_commands);
+  if (was_empty) on_media_thread(s, run_commands, s, NULL);
   return LCC_OK;
 }
 
@@ -446,7 +443,7 @@ void lcc_server_destroy(lcc_server *s) {
   g_mutex_lock(&s->mu);
   s->closing = true;
   g_mutex_unlock(&s->mu);
-  attach_idle(s, run_shutdown);
+  on_media_thread(s, run_shutdown, s, NULL);
   g_thread_join(s->thread);
   lcc_rec_thread_destroy(s->rec); /* finishes the recordings the ended calls stopped */
   /* Drop sources still attached (timers of freed legs were removed by them). */

@@ -9,15 +9,15 @@ const os = require('os');
 const path = require('path');
 const { MediaServer } = require('../..');
 const { closeAllBrowsers } = require('./helpers/browser');
-const { startPageServer } = require('./helpers/pages');
 const { waitFor, sleep } = require('./helpers/signal');
+const { callFixture } = require('./helpers/fixture');
 const { openTwoParties, connectParties } = require('./helpers/calls');
 const { spawn } = require('child_process');
 const { decodeOpus, opusInfo, tonePower } = require('./helpers/audio');
 const { checkOggOpus } = require('../../js/api/recordings');
 
 /** Two Chromium pages (visitor 440 Hz, agent 880 Hz) connected through `call`. */
-async function connectTwoPages(media, call, baseUrl) {
+async function connectTwoPages(call, baseUrl) {
   const parties = await openTwoParties(baseUrl);
   await connectParties(call, parties);
   return parties;
@@ -25,29 +25,17 @@ async function connectTwoPages(media, call, baseUrl) {
 
 describe('a recorded call', function () {
   this.timeout(120000);
-  let pages;
-  let media;
-  let dir;
+  const env = callFixture({ recordings: true });
   let summary;
   let callMs;
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
-    const call = media.createCall({ id: '..', record: true });
+    const call = env.media.createCall({ id: '..', record: true });
     const t0 = Date.now();
-    await connectTwoPages(media, call, pages.baseUrl);
+    await connectTwoPages(call, env.pages.baseUrl);
     await sleep(9000); // about 10 s of call in all
     summary = await call.end();
     callMs = Date.now() - t0;
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('summary.recording is the complete sidecar, in a folder that cannot escape recordingsDir', function () {
@@ -57,17 +45,17 @@ describe('a recorded call', function () {
     assert.strictEqual(rec.callId, '..');
     assert.match(rec.folder, /^[A-Za-z0-9._-]+$/);
     assert.ok(!rec.folder.startsWith('.'));
-    assert.deepStrictEqual(fs.readdirSync(dir), [rec.folder]);
-    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, rec.folder, 'recording.json'), 'utf8'));
+    assert.deepStrictEqual(fs.readdirSync(env.dir), [rec.folder]);
+    const onDisk = JSON.parse(fs.readFileSync(path.join(env.dir, rec.folder, 'recording.json'), 'utf8'));
     assert.deepStrictEqual(onDisk, rec);
     assert.deepStrictEqual(rec.files.map((f) => f.name).sort(), ['agent.opus', 'mixed.opus', 'visitor.opus']);
-    for (const f of rec.files) assert.strictEqual(f.bytes, fs.statSync(path.join(dir, rec.folder, f.name)).size);
+    for (const f of rec.files) assert.strictEqual(f.bytes, fs.statSync(path.join(env.dir, rec.folder, f.name)).size);
   });
 
   it('each file is valid Ogg Opus and lasts as long as the call (within 100 ms of the sidecar)', function () {
     const rec = summary.recording;
     for (const f of rec.files) {
-      const info = opusInfo(path.join(dir, rec.folder, f.name));
+      const info = opusInfo(path.join(env.dir, rec.folder, f.name));
       assert.ok(info.ok, `${f.name}: ${info.text}`);
       assert.ok(Math.abs(info.durationMs - f.durationMs) <= 100, `${f.name}: opusinfo ${info.durationMs} ms, sidecar ${f.durationMs} ms`);
     }
@@ -78,8 +66,8 @@ describe('a recorded call', function () {
 
   it('visitor.opus holds 440 Hz and agent.opus 880 Hz', function () {
     const rec = summary.recording;
-    const v = decodeOpus(path.join(dir, rec.folder, 'visitor.opus'));
-    const a = decodeOpus(path.join(dir, rec.folder, 'agent.opus'));
+    const v = decodeOpus(path.join(env.dir, rec.folder, 'visitor.opus'));
+    const a = decodeOpus(path.join(env.dir, rec.folder, 'agent.opus'));
     const end = Math.min(v.frames, a.frames) / 48000;
     const t = [end - 3, end - 1];
     const v440 = tonePower(v, 0, 440, ...t).power;
@@ -92,7 +80,7 @@ describe('a recorded call', function () {
 
   it('mixed.opus is stereo with 440 Hz on the left and 880 Hz on the right', function () {
     const rec = summary.recording;
-    const m = decodeOpus(path.join(dir, rec.folder, 'mixed.opus'));
+    const m = decodeOpus(path.join(env.dir, rec.folder, 'mixed.opus'));
     assert.strictEqual(m.channels, 2);
     const end = m.frames / 48000;
     const t = [end - 3, end - 1];
@@ -107,18 +95,13 @@ describe('a recorded call', function () {
 
 describe('pausing a recording', function () {
   this.timeout(120000);
-  let pages;
-  let media;
-  let dir;
+  const env = callFixture({ recordings: true });
   let rec;
   const marks = {};
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
-    const call = media.createCall({ id: 'paused-call', record: true });
-    await connectTwoPages(media, call, pages.baseUrl);
+    const call = env.media.createCall({ id: 'paused-call', record: true });
+    await connectTwoPages(call, env.pages.baseUrl);
     const t0 = Date.parse((await waitFor(() => call.getStats().startedAt, { what: 'stats' })));
     await sleep(2000);
     marks.pause = (Date.now() - t0) / 1000;
@@ -130,13 +113,6 @@ describe('pausing a recording', function () {
     rec = (await call.end()).recording;
   });
 
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it('the sidecar lists the pause and the files still last the whole recording', function () {
     assert.strictEqual(rec.complete, true);
     assert.strictEqual(rec.pauses.length, 1);
@@ -145,7 +121,7 @@ describe('pausing a recording', function () {
   });
 
   it('the paused stretch is silence in mixed.opus, with the tones before and after it', function () {
-    const m = decodeOpus(path.join(dir, rec.folder, 'mixed.opus'));
+    const m = decodeOpus(path.join(env.dir, rec.folder, 'mixed.opus'));
     const inside = [marks.pause + 0.4, marks.resume - 0.4];
     const before = [marks.pause - 1.2, marks.pause - 0.2];
     const after = [marks.resume + 0.5, marks.resume + 1.5];
@@ -159,28 +135,16 @@ describe('pausing a recording', function () {
 
 describe('a recording that cannot be written', function () {
   this.timeout(120000);
-  let pages;
-  let dir;
-
-  before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
-    pages = await startPageServer();
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (pages) await pages.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const env = callFixture({ media: false, recordings: true });
 
   it('an unusable recordings folder gives an error event and complete: false, and the call goes on', async function () {
-    const blocker = path.join(dir, 'not-a-folder');
+    const blocker = path.join(env.dir, 'not-a-folder');
     fs.writeFileSync(blocker, 'x');
     const media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: path.join(blocker, 'recordings') });
     try {
       const call = media.createCall({ id: 'unwritable', record: true });
       const failed = new Promise((resolve) => call.on('error', resolve));
-      const { agent } = await connectTwoPages(media, call, pages.baseUrl);
+      const { agent } = await connectTwoPages(call, env.pages.baseUrl);
       const err = await failed;
       assert.strictEqual(err.code, 'ERR_RECORDING_FAILED');
       assert.match(err.message, /not-a-folder/);
@@ -197,14 +161,14 @@ describe('a recording that cannot be written', function () {
 
   it('a disk that fills up mid-call stops the recording; what was written still plays', async function () {
     if (process.getuid() !== 0) this.skip(); // mounting a small tmpfs needs root (CI runs as root)
-    const mnt = path.join(dir, 'small-disk');
+    const mnt = path.join(env.dir, 'small-disk');
     fs.mkdirSync(mnt);
     require('child_process').execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', mnt]);
     const media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: mnt });
     try {
       const call = media.createCall({ id: 'full-disk', record: true });
       const failed = new Promise((resolve) => call.on('error', resolve));
-      const { agent } = await connectTwoPages(media, call, pages.baseUrl);
+      const { agent } = await connectTwoPages(call, env.pages.baseUrl);
       const err = await failed;
       assert.strictEqual(err.code, 'ERR_RECORDING_FAILED');
       const before = await agent.audioPacketsReceived();
@@ -286,26 +250,14 @@ function probe(file) {
 
 describe('a recorded video call', function () {
   this.timeout(120000);
-  let pages;
-  let media;
-  let dir;
+  const env = callFixture({ recordings: true });
   let rec;
 
   before(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-rec-'));
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'], recordingsDir: dir });
-    const call = media.createCall({ id: 'video-call', record: true });
-    await connectParties(call, await openTwoParties(pages.baseUrl, { video: true }));
+    const call = env.media.createCall({ id: 'video-call', record: true });
+    await connectParties(call, await openTwoParties(env.pages.baseUrl, { video: true }));
     await sleep(5000);
     rec = (await call.end()).recording;
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('each party gets a WebM with its VP8 video and Opus audio, opening on a keyframe', function () {
@@ -313,7 +265,7 @@ describe('a recorded video call', function () {
     for (const party of ['visitor', 'agent']) {
       const entry = rec.files.find((f) => f.name === `${party}.webm`);
       assert.ok(entry, `no ${party}.webm in ${JSON.stringify(rec.files)}`);
-      const p = probe(path.join(dir, rec.folder, entry.name));
+      const p = probe(path.join(env.dir, rec.folder, entry.name));
       assert.match(p.format.format_name, /webm|matroska/);
       const codecs = p.streams.map((s) => s.codec_name).sort();
       assert.deepStrictEqual(codecs, ['opus', 'vp8']);
@@ -327,7 +279,7 @@ describe('a recorded video call', function () {
   it('the WebM files decode without errors (ffmpeg)', function () {
     for (const party of ['visitor', 'agent']) {
       const r = require('child_process').spawnSync('ffmpeg', ['-v', 'error', '-xerror', '-i',
-        path.join(dir, rec.folder, `${party}.webm`), '-f', 'null', '-'], { encoding: 'utf8' });
+        path.join(env.dir, rec.folder, `${party}.webm`), '-f', 'null', '-'], { encoding: 'utf8' });
       assert.strictEqual(r.status, 0, r.stderr);
     }
   });

@@ -4,35 +4,26 @@
 // another call on the same MediaServer keeps its audio flowing.
 
 const assert = require('assert');
-const { MediaServer } = require('../..');
-const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
-const { startPageServer, openPeer } = require('./helpers/pages');
+const { launchBrowser } = require('./helpers/browser');
+const { openPeer } = require('./helpers/pages');
 const { waitFor, waitForState, wireCandidates } = require('./helpers/signal');
 const { serverLeg } = require('./helpers/server-leg');
+const { callFixture } = require('./helpers/fixture');
 const { openTwoParties, connectParties, fmtTone } = require('./helpers/calls');
 
 describe('bad input on one call is refused while another call keeps its audio', function () {
   this.timeout(120000);
-  let pages;
-  let media;
+  const env = callFixture();
   let visitor;
   let agent;
   let good;
   let bad;
 
   before(async function () {
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
-    ({ visitor, agent } = await openTwoParties(pages.baseUrl));
-    good = media.createCall({ id: 'good-call' });
+    ({ visitor, agent } = await openTwoParties(env.pages.baseUrl));
+    good = env.media.createCall({ id: 'good-call' });
     await connectParties(good, { visitor, agent });
-    bad = media.createCall({ id: 'bad-call' });
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
+    bad = env.media.createCall({ id: 'bad-call' });
   });
 
   it('call.answer() with a malformed offer rejects with ERR_SDP_INVALID naming the line', async function () {
@@ -44,7 +35,7 @@ describe('bad input on one call is refused while another call keeps its audio', 
 
   it('call.addCandidate() with garbage rejects with ERR_CANDIDATE_INVALID', async function () {
     const browser = await launchBrowser({ name: 'probe' });
-    const page = await openPeer(browser, { baseUrl: pages.baseUrl });
+    const page = await openPeer(browser, { baseUrl: env.pages.baseUrl });
     await page.acceptAnswer(await bad.answer('agent', await page.createOffer()));
     for (const candidate of [
       'candidate:garbage',
@@ -62,8 +53,8 @@ describe('bad input on one call is refused while another call keeps its audio', 
 
   it('a wrong DTLS fingerprint fails the leg with ERR_FINGERPRINT_MISMATCH', async function () {
     const browser = await launchBrowser({ name: 'impostor' });
-    const page = await openPeer(browser, { baseUrl: pages.baseUrl });
-    const call = media.createCall({ id: 'impostor-call' });
+    const page = await openPeer(browser, { baseUrl: env.pages.baseUrl });
+    const call = env.media.createCall({ id: 'impostor-call' });
     const leg = serverLeg(call, 'visitor');
     const failed = new Promise((resolve) => call.on('state', (p, s, err) => s === 'failed' && resolve(err)));
     const wiring = wireCandidates(page, leg);
@@ -96,25 +87,13 @@ describe('bad input on one call is refused while another call keeps its audio', 
 
 describe('a vanished peer', function () {
   this.timeout(120000);
-  let pages;
-  let media;
-
-  before(async function () {
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
-  });
+  const env = callFixture();
 
   it('closing the visitor\'s tab mid-call fails its leg within consent-freshness time; the call reports it and the agent\'s leg stays up', async function () {
-    const parties = await openTwoParties(pages.baseUrl);
+    const parties = await openTwoParties(env.pages.baseUrl);
     const { agent } = parties;
     const vb = parties.browsers.visitor;
-    const call = media.createCall({ id: 'vanish' });
+    const call = env.media.createCall({ id: 'vanish' });
     await connectParties(call, parties);
     const events = [];
     call.on('state', (party, state, err) => events.push({ party, state, code: err && err.code, t: Date.now() }));

@@ -6,11 +6,11 @@
 //      hears the other's tone, and video frames arrive both ways.
 
 const assert = require('assert');
-const { MediaServer } = require('../..');
-const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
+const { launchBrowser } = require('./helpers/browser');
 const { toneFile } = require('./helpers/tones');
-const { startPageServer, openPeer } = require('./helpers/pages');
+const { openPeer } = require('./helpers/pages');
 const { waitFor } = require('./helpers/signal');
+const { callFixture } = require('./helpers/fixture');
 const { pageOffers, serverOffers, fmtTone } = require('./helpers/calls');
 
 const VISITOR_HZ = 440;
@@ -19,24 +19,12 @@ const TOLERANCE_HZ = 15;
 
 describe('a browser calls the media server over loopback', function () {
   this.timeout(60000);
-  let pages;
-  let media;
-
-  before(async function () {
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
-  });
+  const env = callFixture();
 
   it('ICE and DTLS connect, and the server receives Opus RTP (page offers)', async function () {
     const browser = await launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(VISITOR_HZ) });
-    const page = await openPeer(browser, { baseUrl: pages.baseUrl, video: false });
-    const call = media.createCall({ id: 'e2e-a-1' });
+    const page = await openPeer(browser, { baseUrl: env.pages.baseUrl, video: false });
+    const call = env.media.createCall({ id: 'e2e-a-1' });
     const { ms } = await pageOffers(call, 'visitor', page);
     console.log(`      [relay] page offer -> connected in ${ms} ms`);
     const stats = await waitFor(() => {
@@ -57,8 +45,8 @@ describe('a browser calls the media server over loopback', function () {
 
   it('ICE and DTLS connect when the server offers and the page answers', async function () {
     const browser = await launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(AGENT_HZ) });
-    const page = await openPeer(browser, { baseUrl: pages.baseUrl, video: true });
-    const call = media.createCall({ id: 'e2e-a-2' });
+    const page = await openPeer(browser, { baseUrl: env.pages.baseUrl, video: true });
+    const call = env.media.createCall({ id: 'e2e-a-2' });
     const { ms } = await serverOffers(call, 'agent', page);
     console.log(`      [relay] server offer -> connected in ${ms} ms`);
     await waitFor(() => {
@@ -72,32 +60,23 @@ describe('a browser calls the media server over loopback', function () {
 
 describe('visitor and agent hear each other through the server', function () {
   this.timeout(90000);
-  let pages;
-  let media;
+  const env = callFixture();
   let visitor;
   let agent;
   let call;
 
   before(async function () {
-    pages = await startPageServer();
-    media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
     const [vb, ab] = await Promise.all([
       launchBrowser({ name: 'visitor', fakeAudioFile: await toneFile(VISITOR_HZ) }),
       launchBrowser({ name: 'agent', fakeAudioFile: await toneFile(AGENT_HZ) }),
     ]);
     [visitor, agent] = await Promise.all([
-      openPeer(vb, { baseUrl: pages.baseUrl, video: true }),
-      openPeer(ab, { baseUrl: pages.baseUrl, video: true }),
+      openPeer(vb, { baseUrl: env.pages.baseUrl, video: true }),
+      openPeer(ab, { baseUrl: env.pages.baseUrl, video: true }),
     ]);
-    call = media.createCall({ id: 'e2e-b' });
+    call = env.media.createCall({ id: 'e2e-b' });
     const [v, a] = await Promise.all([pageOffers(call, 'visitor', visitor), serverOffers(call, 'agent', agent)]);
     console.log(`      [relay] visitor connected in ${v.ms} ms, agent in ${a.ms} ms`);
-  });
-
-  after(async function () {
-    await closeAllBrowsers();
-    if (media) await media.close();
-    if (pages) await pages.close();
   });
 
   it('each page hears the other party\'s tone (visitor 440 Hz, agent 880 Hz)', async function () {
