@@ -3,6 +3,8 @@
 // the C table in csrc/core/err.h (a test checks that every native code is
 // here), plus a few that only JS raises. docs/api.md lists them.
 
+const { describe } = require('../common/describe');
+
 /**
  * Every code an LccError can carry, with its default message.
  * @type {Readonly<Record<string, string>>}
@@ -62,16 +64,6 @@ function fromNative(err) {
   if (err instanceof LccError) return err;
   if (err && typeof err.code === 'string' && err.code.startsWith('ERR_')) return new LccError(err.code, err.message);
   return err;
-}
-
-/** A short, quoted description of a value for error messages: 'abc', 42, an object. */
-function describe(value) {
-  if (typeof value === 'string') return `'${value.length > 80 ? `${value.slice(0, 77)}...` : value}'`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  return `an ${typeof value}`;
 }
 
 /** LccError(ERR_INVALID_OPTION) "<name> must be <expected>, got <value>". */

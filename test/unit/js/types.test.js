@@ -19,4 +19,16 @@ describe('TypeScript declarations', () => {
     ], { cwd: root, encoding: 'utf8' });
     assert.strictEqual(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
   });
+
+  // The App is plain JavaScript (the engine does not compile TypeScript), so
+  // checking it against both definitions is what keeps it working on the
+  // in-process 1.42 engine and on current Rocket.Chat (Apps-Engine 1.66).
+  for (const [label, config] of [['1.42.1', 'tsconfig.app-1.42.json'], ['1.66 (current)', 'tsconfig.app-current.json']]) {
+    it(`the App (js/app, js/common) type-checks against the Apps-Engine ${label} definitions`, function () {
+      this.timeout(60000);
+      const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+      const r = spawnSync(process.execPath, [tsc, '-p', path.join('test', 'types', config)], { cwd: root, encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+    });
+  }
 });

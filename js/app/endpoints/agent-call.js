@@ -1,0 +1,73 @@
+'use strict';
+// Agent-side endpoints, for the agent UI. Rocket.Chat authenticates the user
+// (X-User-Id / X-Auth-Token) for authRequired endpoints; the App then checks
+// that this user is the agent serving the room.
+//
+//   GET  agent/call?rid=R              the room's latest call, and the agent's join info while live
+//   POST agent/call/start {rid, record?} 201 with the new call, or 200 with the one already live
+//   POST agent/call/end {rid}          ends (or cancels) the room's call
+
+const { ApiEndpoint } = require('@rocket.chat/apps-engine/definition/api');
+const { respond, requiredString } = require('../lib/responses');
+const { agentStart, agentEnd, agentFetch } = require('../lib/call-actions');
+const { joinInfo } = require('../lib/call-lifecycle');
+const { forbidden } = require('../lib/access');
+
+function userOf(request) {
+  if (!request.user || !request.user.id) throw forbidden();
+  return request.user;
+}
+
+function ctxOf(app, read, modify, http, persis) {
+  return { app, read, modify, http, persis };
+}
+
+class AgentCallEndpoint extends ApiEndpoint {
+  constructor(app) {
+    super(app);
+    this.path = 'agent/call';
+    this.authRequired = true;
+  }
+
+  async get(request, endpoint, read, modify, http, persis) {
+    return respond(this.app, async () => {
+      const rid = requiredString(request.query && request.query.rid, 'rid');
+      return { content: await agentFetch(ctxOf(this.app, read, modify, http, persis), userOf(request), rid) };
+    });
+  }
+}
+
+class AgentStartEndpoint extends ApiEndpoint {
+  constructor(app) {
+    super(app);
+    this.path = 'agent/call/start';
+    this.authRequired = true;
+  }
+
+  async post(request, endpoint, read, modify, http, persis) {
+    return respond(this.app, async () => {
+      const content = request.content || {};
+      const rid = requiredString(content.rid, 'rid');
+      const ctx = ctxOf(this.app, read, modify, http, persis);
+      const { session, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true });
+      return { status: created ? 201 : 200, content: { call: session, created, join: await joinInfo(ctx, session, 'agent') } };
+    });
+  }
+}
+
+class AgentEndEndpoint extends ApiEndpoint {
+  constructor(app) {
+    super(app);
+    this.path = 'agent/call/end';
+    this.authRequired = true;
+  }
+
+  async post(request, endpoint, read, modify, http, persis) {
+    return respond(this.app, async () => {
+      const rid = requiredString(request.content && request.content.rid, 'rid');
+      return { content: { call: await agentEnd(ctxOf(this.app, read, modify, http, persis), userOf(request), rid) } };
+    });
+  }
+}
+
+module.exports = { AgentCallEndpoint, AgentStartEndpoint, AgentEndEndpoint };

@@ -1,0 +1,79 @@
+'use strict';
+// The things agents and visitors do with a room's call, with their access
+// checks, shared by the slash command, the endpoints and the buttons.
+// Every action first proves who is acting (access.js), then finds the call,
+// then applies the event (call-lifecycle.js).
+
+const { roomServedBy, roomOfVisitor, callError } = require('./access');
+const { findCall, latestCallInRoom } = require('./call-sessions');
+const { startCall, applyEvent, settleIfOverdue, joinInfo } = require('./call-lifecycle');
+const { ACTIVE } = require('./call-messages');
+
+const VISITOR_FIELDS = ['callId', 'roomId', 'messageId', 'provider', 'callStatus', 'startedAt', 'answeredAt', 'endedAt', 'duration', 'ringTimeoutSeconds', 'jitsiUrl'];
+
+/** What a visitor may see of a session (no agent ids, no recording references). */
+function visitorView(session) {
+  return Object.fromEntries(VISITOR_FIELDS.filter((k) => session[k] !== undefined).map((k) => [k, session[k]]));
+}
+
+async function latestOrNotFound(ctx, roomId) {
+  const found = await latestCallInRoom(ctx.read, roomId);
+  if (!found) throw callError(404, 'ERR_NO_CALL', 'no call in this room');
+  return found;
+}
+
+/** The agent starts a call (or gets the one already live). */
+async function agentStart(ctx, user, roomId, { record = false } = {}) {
+  const room = await roomServedBy(ctx.read, user, roomId);
+  return startCall(ctx, { agent: user, room, record });
+}
+
+/** The agent ends (or cancels) the room's call. */
+async function agentEnd(ctx, user, roomId) {
+  await roomServedBy(ctx.read, user, roomId);
+  return applyEvent(ctx, await latestOrNotFound(ctx, roomId), 'end', 'agent');
+}
+
+/** The visitor accepts, declines or ends the room's call. */
+async function visitorEvent(ctx, token, roomId, event) {
+  await roomOfVisitor(ctx.read, token, roomId);
+  const found = await latestOrNotFound(ctx, roomId);
+  const session = await settleIfOverdue(ctx, found);
+  return applyEvent(ctx, { ...found, session }, event, 'visitor');
+}
+
+/**
+ * The room's latest call as a party sees it, with what that party needs to
+ * join while it is live.
+ * @param {'visitor'|'agent'} party
+ */
+async function fetchCall(ctx, roomId, party) {
+  const found = await latestOrNotFound(ctx, roomId);
+  const session = await settleIfOverdue(ctx, found);
+  const join = ACTIVE.has(session.callStatus) ? await joinInfo(ctx, session, party) : null;
+  return { call: party === 'visitor' ? visitorView(session) : session, join };
+}
+
+async function agentFetch(ctx, user, roomId) {
+  await roomServedBy(ctx.read, user, roomId);
+  return fetchCall(ctx, roomId, 'agent');
+}
+
+async function visitorFetch(ctx, token, roomId) {
+  await roomOfVisitor(ctx.read, token, roomId);
+  return fetchCall(ctx, roomId, 'visitor');
+}
+
+/**
+ * A button pressed on a call message: finds the call by the button's value
+ * and checks that the presser is its room's agent (user) or visitor (token).
+ */
+async function callForButton(ctx, callId, who) {
+  const found = await findCall(ctx.read, callId);
+  if (!found) throw callError(404, 'ERR_NO_CALL', 'no such call');
+  if (who.visitorToken !== undefined) await roomOfVisitor(ctx.read, who.visitorToken, found.entry.roomId);
+  else await roomServedBy(ctx.read, who.user, found.entry.roomId);
+  return { ...found, session: await settleIfOverdue(ctx, found) };
+}
+
+module.exports = { agentStart, agentEnd, agentFetch, visitorEvent, visitorFetch, visitorView, callForButton };

@@ -1,0 +1,293 @@
+'use strict';
+// A call's life, from the agent's start to its end:
+//
+//   ringing -> inProgress (the visitor accepts) -> ended (either side ends)
+//   ringing -> declined (the visitor declines or ends)
+//   ringing -> ended    (the agent cancels; no talk time)
+//   ringing -> missed   (the ring timeout passes, or the room closes)
+//
+// Each step updates the call message in place. WebRTC calls are created and
+// ended on the call service; Jitsi calls only carry the Jitsi room URL.
+// Every function takes ctx = {app, read, modify, http, persis}: the accessors
+// of whatever Apps-Engine entry point is running.
+
+const crypto = require('crypto');
+const { readConfig } = require('./settings');
+const { jitsiRoomUrl } = require('./jitsi');
+const { createServiceClient } = require('./service-client');
+const { callText, callBlocks, ACTIVE } = require('./call-messages');
+const { indexCall, latestCallInRoom } = require('./call-sessions');
+const { callError } = require('./access');
+const { parseIceServers } = require('../../common/webrtc-servers');
+
+/**
+ * The accessors of the running entry point.
+ * @typedef {object} Ctx
+ * @property {import('@rocket.chat/apps-engine/definition/App').App} app
+ * @property {import('@rocket.chat/apps-engine/definition/accessors').IRead} read
+ * @property {import('@rocket.chat/apps-engine/definition/accessors').IModify} modify
+ * @property {import('@rocket.chat/apps-engine/definition/accessors').IHttp} http
+ * @property {import('@rocket.chat/apps-engine/definition/accessors').IPersistence} persis
+ */
+
+/**
+ * A call session, as kept in the call message's custom fields.
+ * @typedef {object} CallSession
+ * @property {string} callId the call service's id (WebRTC) or a random UUID (Jitsi)
+ * @property {string} roomId
+ * @property {string} provider WebRTC or Jitsi
+ * @property {string} callStatus ringing, inProgress, ended, declined or missed
+ * @property {string} startedAt ISO time the agent started it
+ * @property {string|null} answeredAt ISO time the visitor accepted
+ * @property {string|null} endedAt
+ * @property {number|null} duration talk time in seconds, answer to end
+ * @property {number} ringTimeoutSeconds
+ * @property {{id: string, username: string, name: string}} startedBy
+ * @property {string|null} endedBy agent, visitor, timeout or room-closed
+ * @property {boolean} record
+ * @property {object|null} recording the service's recording reference, once ended
+ * @property {string} [jitsiUrl]
+ * @property {string} [relayPolicy] as the service applies it
+ * @property {string|null} [path] 'p2p' or 'relay', once ended
+ * @property {string} [messageId] returned to callers, not stored
+ */
+
+const RING_TIMEOUT_JOB = 'livechat-calls-ring-timeout';
+/** A ringing call found this late past its deadline is settled as missed on the spot (the job may not have run). */
+const OVERDUE_GRACE_MS = 2000;
+
+/**
+ * The status an event moves a call to: a status, `undefined` for "nothing
+ * changes" (ending an ended call, a late timeout), or `null` for "refused".
+ * @param {string} status
+ * @param {'accept'|'decline'|'end'|'timeout'|'room-closed'} event
+ * @param {'agent'|'visitor'|'system'} actor
+ */
+function nextStatus(status, event, actor) {
+  if (status === 'ringing') {
+    if (event === 'accept') return actor === 'visitor' ? 'inProgress' : null;
+    if (event === 'decline') return 'declined';
+    if (event === 'end') return actor === 'visitor' ? 'declined' : 'ended';
+    return 'missed'; // timeout, room-closed
+  }
+  if (status === 'inProgress') {
+    if (event === 'accept') return undefined;
+    if (event === 'timeout') return undefined;
+    return 'ended'; // end, decline (hanging up), room-closed
+  }
+  return event === 'accept' ? null : undefined;
+}
+
+/** What the call service records as the reason a call ended. */
+function serviceReason(session) {
+  if (session.callStatus === 'ended' && !session.answeredAt) return 'cancelled';
+  return session.callStatus;
+}
+
+function whoIs(user) {
+  return { id: user.id, username: user.username, name: user.name || user.username };
+}
+
+async function editorOf(read) {
+  const appUser = await read.getUserReader().getAppUser();
+  if (!appUser) throw callError(500, 'ERR_INTERNAL', "the App's user is missing");
+  return appUser;
+}
+
+/** Rewrites the call message: text, buttons and the session in its custom fields. */
+async function updateMessage(ctx, messageId, session) {
+  const editor = await editorOf(ctx.read);
+  const builder = await ctx.modify.getUpdater().message(messageId, editor);
+  const current = builder.getMessage();
+  // setUpdateData, not addCustomField: the latter refuses keys that are already set.
+  builder.setUpdateData({
+    ...current,
+    id: messageId,
+    text: callText(session),
+    blocks: callBlocks(session),
+    customFields: { ...(current.customFields || {}), ...session },
+  }, editor);
+  await ctx.modify.getUpdater().finish(builder);
+}
+
+/** @param {Ctx} ctx */
+async function postMessage(ctx, room, agent, session) {
+  const builder = ctx.modify.getCreator().startMessage()
+    .setRoom(room)
+    .setSender(agent)
+    .setGroupable(false)
+    .setText(callText(session))
+    .setBlocks(callBlocks(session));
+  for (const [key, value] of Object.entries(session)) builder.addCustomField(key, value);
+  return ctx.modify.getCreator().finish(builder);
+}
+
+function checkCallsEnabled(config) {
+  if (!config.enabled || config.provider === 'none') {
+    throw callError(409, 'ERR_CALLS_DISABLED',
+      'calls are turned off: an admin must turn on WebRTC_Enabled and choose a call provider (Omnichannel_call_provider)');
+  }
+  if (config.provider === 'WebRTC' && !config.serviceSecret) {
+    throw callError(503, 'ERR_NOT_CONFIGURED', 'the call service is not set up: an admin must set LivechatCalls_Service_Secret');
+  }
+}
+
+/** Creates the call on the service (WebRTC) or builds the Jitsi URL. */
+async function provisionCall(ctx, config, room, record) {
+  if (config.provider === 'Jitsi') {
+    const uniqueId = await ctx.read.getEnvironmentReader().getServerSettings().getValueById('uniqueID');
+    return { callId: crypto.randomUUID(), jitsiUrl: jitsiRoomUrl(config, room, uniqueId), record: false };
+  }
+  let iceServers;
+  try {
+    iceServers = parseIceServers(config.iceServers);
+  } catch (err) {
+    throw callError(503, 'ERR_NOT_CONFIGURED', `WebRTC_Servers is malformed: ${err.message}`);
+  }
+  const created = await createServiceClient(ctx.http, config).createCall({
+    roomId: room.id,
+    record,
+    relayPolicy: config.relayPolicy,
+    iceServers,
+    ringTimeoutSeconds: config.ringTimeout,
+  });
+  return { callId: created.id, relayPolicy: created.relayPolicy, record: created.record };
+}
+
+/**
+ * Starts a call in a LiveChat room the agent serves, or returns the call
+ * already ringing or in progress there.
+ * @param {Ctx} ctx
+ * @returns {Promise<{session: CallSession, created: boolean}>}
+ */
+async function startCall(ctx, { agent, room, record = false }) {
+  const config = await readConfig(ctx.read);
+  checkCallsEnabled(config);
+  if (!room.isOpen) throw callError(409, 'ERR_ROOM_CLOSED', 'the conversation is closed');
+
+  const latest = await latestCallInRoom(ctx.read, room.id);
+  if (latest && ACTIVE.has(latest.session.callStatus)) {
+    const session = await settleIfOverdue(ctx, latest);
+    if (ACTIVE.has(session.callStatus)) return { session, created: false };
+  }
+
+  const wantRecord = config.provider === 'WebRTC' && (config.recording === 'always' || (config.recording === 'agent' && record === true));
+  const provisioned = await provisionCall(ctx, config, room, wantRecord);
+  const session = {
+    callId: provisioned.callId,
+    roomId: room.id,
+    provider: config.provider,
+    callStatus: 'ringing',
+    startedAt: new Date().toISOString(),
+    answeredAt: null,
+    endedAt: null,
+    duration: null,
+    ringTimeoutSeconds: config.ringTimeout,
+    startedBy: whoIs(agent),
+    endedBy: null,
+    record: provisioned.record,
+    recording: null,
+  };
+  if (provisioned.jitsiUrl) session.jitsiUrl = provisioned.jitsiUrl;
+  if (provisioned.relayPolicy) session.relayPolicy = provisioned.relayPolicy;
+
+  let messageId;
+  try {
+    messageId = await postMessage(ctx, room, agent, session);
+  } catch (err) {
+    if (config.provider === 'WebRTC') await endOnService(ctx, config, { ...session, callStatus: 'ended' });
+    throw err;
+  }
+  await indexCall(ctx.persis, { callId: session.callId, roomId: room.id, messageId, startedAt: session.startedAt });
+  await ctx.modify.getScheduler().scheduleOnce({
+    id: RING_TIMEOUT_JOB,
+    when: new Date(Date.parse(session.startedAt) + config.ringTimeout * 1000),
+    data: { callId: session.callId },
+  });
+  return { session: { ...session, messageId }, created: true };
+}
+
+/**
+ * Tells the service a WebRTC call is over; returns what it answered, or null (logged) when it could not.
+ * @param {Ctx} ctx
+ */
+async function endOnService(ctx, config, session) {
+  try {
+    return await createServiceClient(ctx.http, config).endCall(session.callId, serviceReason(session));
+  } catch (err) {
+    ctx.app.getLogger().error(`call ${session.callId}: could not end it on the call service: ${err.message}`);
+    return null;
+  }
+}
+
+/**
+ * Applies an event to a call found with call-sessions.js.
+ * @param {Ctx} ctx
+ * @param {{entry: {messageId: string}, session: CallSession}} found
+ * @param {'accept'|'decline'|'end'|'timeout'|'room-closed'} event
+ * @param {'agent'|'visitor'|'system'} actor
+ * @returns {Promise<CallSession>} the session after the event
+ */
+async function applyEvent(ctx, found, event, actor) {
+  /** @type {CallSession} */
+  const before = { ...found.session };
+  delete before.messageId; // returned to callers, not stored in the message
+  const status = nextStatus(before.callStatus, event, actor);
+  if (status === undefined) return { ...before, messageId: found.entry.messageId };
+  if (status === null) {
+    throw callError(409, ACTIVE.has(before.callStatus) ? 'ERR_INVALID_STATE' : 'ERR_CALL_ENDED',
+      ACTIVE.has(before.callStatus) ? `a ${actor} cannot ${event} this call` : `the call has ended (${before.callStatus})`);
+  }
+  const now = new Date();
+  /** @type {CallSession} */
+  const session = { ...before, callStatus: status };
+  if (status === 'inProgress') session.answeredAt = now.toISOString();
+  if (!ACTIVE.has(status)) {
+    session.endedAt = now.toISOString();
+    session.duration = session.answeredAt ? Math.max(0, Math.round((now.getTime() - Date.parse(session.answeredAt)) / 1000)) : 0;
+    session.endedBy = event === 'timeout' || event === 'room-closed' ? event : actor;
+    if (session.provider === 'WebRTC') {
+      const ended = await endOnService(ctx, await readConfig(ctx.read), session);
+      if (ended) {
+        session.path = ended.path || null;
+        session.recording = ended.recording ? { id: ended.recording.id || session.callId, ...ended.recording } : null;
+      }
+    }
+  }
+  await updateMessage(ctx, found.entry.messageId, session);
+  return { ...session, messageId: found.entry.messageId };
+}
+
+/**
+ * A ringing call past its ring timeout is missed, whether or not the job ran.
+ * @param {Ctx} ctx
+ * @param {{entry: {messageId: string}, session: CallSession}} found
+ * @returns {Promise<CallSession>}
+ */
+async function settleIfOverdue(ctx, found) {
+  const s = found.session;
+  const deadline = Date.parse(s.startedAt) + s.ringTimeoutSeconds * 1000 + OVERDUE_GRACE_MS;
+  if (s.callStatus === 'ringing' && Date.now() > deadline) return applyEvent(ctx, found, 'timeout', 'system');
+  return { ...s, messageId: found.entry.messageId };
+}
+
+/**
+ * What a party needs to join: for WebRTC a signalling token minted by the
+ * service (bound to this call and party, short-lived), for Jitsi the room URL.
+ * @param {Ctx} ctx
+ */
+async function joinInfo(ctx, session, party) {
+  if (!ACTIVE.has(session.callStatus)) return null;
+  if (session.provider === 'Jitsi') return { url: session.jitsiUrl };
+  const config = await readConfig(ctx.read);
+  const minted = await createServiceClient(ctx.http, config).mintToken(session.callId, party);
+  return {
+    token: minted.token,
+    expiresAt: minted.expiresAt,
+    signallingUrl: minted.signallingUrl,
+    joinUrl: minted.joinUrl,
+    iceServers: minted.iceServers,
+  };
+}
+
+module.exports = { startCall, applyEvent, settleIfOverdue, joinInfo, nextStatus, RING_TIMEOUT_JOB };

@@ -1,0 +1,40 @@
+'use strict';
+// How the App's endpoints answer: JSON, and errors as {error: {code, message}}
+// with the status the failure calls for. Unexpected errors are logged (the
+// Apps-Engine would otherwise keep them from the admin) and answered with a
+// plain 500 that says nothing of the inside.
+
+function errorBody(code, message) {
+  return { error: { code, message } };
+}
+
+/**
+ * Runs an endpoint body and turns its result or error into an IApiResponse.
+ * @param {{getLogger(): {error: Function, warn: Function}}} app
+ * @param {() => Promise<{status?: number, content: object}>} fn
+ */
+async function respond(app, fn) {
+  try {
+    const { status = 200, content } = await fn();
+    return { status, content };
+  } catch (err) {
+    if (err && err.name === 'CallError') return { status: err.status, content: errorBody(err.code, err.message) };
+    if (err && err.name === 'CallServiceError') {
+      app.getLogger().error(err.message);
+      const status = err.code === 'ERR_NOT_CONFIGURED' ? 503 : 502;
+      return { status, content: errorBody(err.code, err.message) };
+    }
+    app.getLogger().error(err);
+    return { status: 500, content: errorBody('ERR_INTERNAL', 'internal error') };
+  }
+}
+
+/** A request field that must be a non-empty string, else a 400 naming it. */
+function requiredString(value, name) {
+  if (typeof value !== 'string' || value === '' || value.length > 256) {
+    throw Object.assign(new Error(`${name} must be a non-empty string`), { name: 'CallError', status: 400, code: 'ERR_INVALID_REQUEST' });
+  }
+  return value;
+}
+
+module.exports = { respond, requiredString, errorBody };
