@@ -53,7 +53,9 @@ class LivechatCallsApp extends App {
   async onPreSettingUpdate(context) {
     const problem = checkSetting(context.newSetting.id, context.newSetting.value);
     if (problem) throw new InvalidSettingValueException(problem);
-    return context.newSetting;
+    // Nothing returned: the engine then stores the setting as given. Returning
+    // it would make the engine log it at debug level, password value included.
+    return undefined;
   }
 
   /**

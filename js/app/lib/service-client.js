@@ -4,6 +4,8 @@
 // media goes through the service, over the Apps-Engine HTTP accessor. Every
 // request is signed with the shared secret (js/common/request-signing.js).
 
+// URL from 'url': the Apps-Engine 1.42 sandbox has no URL global.
+const { URL } = require('url');
 const { signRequest } = require('../../common/request-signing');
 
 const TIMEOUT_MS = 10000;

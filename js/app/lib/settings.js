@@ -7,6 +7,8 @@
 // find what they know. Values are read fresh for every call: a change takes
 // effect at the next call, without a restart.
 
+// URL from 'url': the Apps-Engine 1.42 sandbox has no URL global.
+const { URL } = require('url');
 const { SettingType } = require('@rocket.chat/apps-engine/definition/settings');
 const { parseIceServers } = require('../../common/webrtc-servers');
 

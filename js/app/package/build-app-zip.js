@@ -2,10 +2,13 @@
 // Builds the Rocket.Chat App package: the zip an admin uploads in
 // Administration > Apps > Upload App (or installs with the Apps-Engine CLI).
 //
-// Zip layout (the Apps-Engine resolves requires inside the zip, relative to
-// each file, so js/app and js/common keep their relative places):
-//   app.json  icon.png  i18n/*.json      from js/app (app.json gets package.json's version)
-//   app/**.js                            js/app's code (this packaging folder left out)
+// Zip layout: js/app's files at the root (the engine runs the class file with
+// requires resolved from the zip root), js/common under common/. A require
+// of '../../common/x' from lib/ climbs past the root, which the engine (like
+// path.join on '/') clamps to the root: the same files resolve in the zip as
+// in this repository.
+//   app.json  icon.png  i18n/*.json      (app.json gets package.json's version)
+//   LivechatCallsApp.js  lib/  endpoints/  commands/   js/app's code, this packaging folder left out
 //   common/*.js                          the parts shared with the service (js/common)
 // Runs on Node only (it is not part of the App).
 
@@ -48,7 +51,7 @@ function buildAppZip({ out } = {}) {
   for (const name of fs.readdirSync(path.join(APP_DIR, 'i18n')).filter((n) => n.endsWith('.json')).sort()) {
     add(`i18n/${name}`, fs.readFileSync(path.join(APP_DIR, 'i18n', name)));
   }
-  for (const rel of jsFiles(APP_DIR, new Set(['package']))) add(`app/${rel}`, fs.readFileSync(path.join(APP_DIR, rel)));
+  for (const rel of jsFiles(APP_DIR, new Set(['package']))) add(rel, fs.readFileSync(path.join(APP_DIR, rel)));
   for (const rel of jsFiles(COMMON_DIR)) add(`common/${rel}`, fs.readFileSync(path.join(COMMON_DIR, rel)));
   const buffer = zip.toBuffer();
   const result = { buffer, files: zip.getEntries().map((e) => e.entryName), info };

@@ -1,0 +1,92 @@
+'use strict';
+// Validation of createCallService() options, before anything is started.
+// Every default lives in DEFAULTS; every error is ERR_INVALID_OPTION naming the
+// option. The `media` options are checked by the MediaServer's own validator.
+
+const path = require('path');
+const { LccError, invalidOption } = require('../api/errors');
+const { validateServerOptions } = require('../api/options');
+
+/** Every service default, in one place (docs/service-api.md repeats them). */
+const DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 3000,
+  publicUrl: null, // derived from the bound address
+  media: Object.freeze({}),
+  dataDir: null, // memory only
+  tokenTtlSeconds: 7200,
+  maxBodyBytes: 65536,
+  maxCalls: 1000,
+});
+const MIN_SECRET_CHARS = 16;
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function int(value, name, min, max, fallback) {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidOption(name, `an integer ${min}–${max}`, value);
+  return value;
+}
+
+/** publicUrl: an http(s) URL without query or fragment; kept without a trailing slash. */
+function publicUrl(value) {
+  if (value === undefined || value === null) return null;
+  let url = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw invalidOption('publicUrl', 'an http: or https: URL without query, fragment or credentials', value);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * Checks createCallService() options and fills in the defaults.
+ * @param {object} options
+ * @returns {{secret: string, host: string, port: number, publicUrl: string|null, media: object,
+ *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number}}
+ * @throws {LccError} ERR_INVALID_OPTION naming the option
+ */
+function validateServiceOptions(options) {
+  if (!isPlainObject(options)) throw invalidOption('options', 'an object', options);
+  const known = ['secret', ...Object.keys(DEFAULTS)];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new LccError('ERR_INVALID_OPTION', `unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+  const { secret, host = DEFAULTS.host, media = DEFAULTS.media, dataDir = DEFAULTS.dataDir } = options;
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_CHARS) {
+    // The value is not echoed: it is a secret, even when it is a bad one.
+    throw new LccError('ERR_INVALID_OPTION', `secret must be a string of at least ${MIN_SECRET_CHARS} characters`);
+  }
+  if (typeof host !== 'string' || host === '') throw invalidOption('host', 'a non-empty host name or IP address', host);
+  if (!isPlainObject(media)) throw invalidOption('media', 'an object of MediaServer options', media);
+  if (dataDir !== null && (typeof dataDir !== 'string' || dataDir === '' || dataDir.includes('\0'))) {
+    throw invalidOption('dataDir', 'a non-empty path string or null', dataDir);
+  }
+  let mediaChecked;
+  try {
+    mediaChecked = validateServerOptions(media);
+  } catch (err) {
+    // Same message, with the option's place in the service options.
+    throw new LccError(err.code || 'ERR_INVALID_OPTION', `media: ${err.message}`);
+  }
+  return {
+    secret,
+    host,
+    port: int(options.port, 'port', 0, 65535, DEFAULTS.port),
+    publicUrl: publicUrl(options.publicUrl),
+    media: { ...media },
+    recordingsDir: mediaChecked.recordingsDir,
+    dataDir: dataDir === null ? null : path.resolve(dataDir),
+    tokenTtlSeconds: int(options.tokenTtlSeconds, 'tokenTtlSeconds', 1, 7 * 86400, DEFAULTS.tokenTtlSeconds),
+    maxBodyBytes: int(options.maxBodyBytes, 'maxBodyBytes', 1024, 16 * 1024 * 1024, DEFAULTS.maxBodyBytes),
+    maxCalls: int(options.maxCalls, 'maxCalls', 1, 1000000, DEFAULTS.maxCalls),
+  };
+}
+
+module.exports = { validateServiceOptions, DEFAULTS, MIN_SECRET_CHARS };

@@ -1,0 +1,77 @@
+'use strict';
+// The set-up of the App tests: a real call service on 127.0.0.1, the App
+// packaged by js/app/package/build-app-zip.js and installed into the real
+// Apps-Engine 1.42.1 (helpers/apps-host), and a LiveChat room with its
+// visitor, its serving agent and another agent. Settings start as an admin
+// would leave them for WebRTC calls through that service.
+
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { startAppHost } = require('./apps-host');
+const { createCallService } = require('../../../js/service/call-service');
+const { buildAppZip } = require('../../../js/app/package/build-app-zip');
+
+const SECRET = 'app-test-secret-0123456789abcdef';
+const UNIQUE_ID = 'srvUniq42';
+
+/**
+ * Registers before/after hooks (and a fresh host per test with `perTest`)
+ * and returns what they fill in.
+ * @param {{ringTimeout?: number}} [opts]
+ */
+function appFixture({ ringTimeout = 30 } = {}) {
+  const env = { service: null, host: null, dir: null, room: null, visitor: null, agent: null, otherAgent: null, zip: null };
+  before(async function () {
+    this.timeout(30000);
+    env.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-app-'));
+    env.service = createCallService({
+      secret: SECRET, host: '127.0.0.1', port: 0,
+      media: { listenAddresses: ['127.0.0.1'], recordingsDir: path.join(env.dir, 'recordings') },
+      dataDir: path.join(env.dir, 'data'),
+    });
+    env.serviceUrl = (await env.service.listen()).url;
+    env.zip = buildAppZip().buffer;
+  });
+  beforeEach(async function () {
+    this.timeout(30000);
+    env.host = await startAppHost({ zip: env.zip, serverSettings: { uniqueID: UNIQUE_ID, Site_Url: 'http://localhost:3000' } });
+    env.agent = env.host.addUser({ id: 'agent1', username: 'alice', name: 'Alice Agent', roles: ['user', 'livechat-agent'] });
+    env.otherAgent = env.host.addUser({ id: 'agent2', username: 'bob', name: 'Bob Agent', roles: ['user', 'livechat-agent'] });
+    env.visitor = env.host.addVisitor({ id: 'visitor1', token: 'visitor-token-1', username: 'guest-1', name: 'Vera Visitor' });
+    env.otherVisitor = env.host.addVisitor({ id: 'visitor2', token: 'visitor-token-2', username: 'guest-2', name: 'Otto Other' });
+    env.room = env.host.addLivechatRoom({ id: 'room1', visitor: env.visitor, servedBy: env.agent.id });
+    env.otherRoom = env.host.addLivechatRoom({ id: 'room2', visitor: env.otherVisitor, servedBy: env.otherAgent.id });
+    await env.host.updateSetting('LivechatCalls_Service_URL', env.serviceUrl);
+    await env.host.updateSetting('LivechatCalls_Service_Secret', SECRET);
+    await env.host.updateSetting('LivechatCalls_Ring_Timeout', ringTimeout);
+    await env.host.updateSetting('WebRTC_Enabled', true);
+    await env.host.updateSetting('Omnichannel_call_provider', 'WebRTC');
+  });
+  afterEach(async function () {
+    if (env.host) await env.host.close();
+    env.host = null;
+  });
+  after(async function () {
+    if (env.service) await env.service.close();
+    if (env.dir) fs.rmSync(env.dir, { recursive: true, force: true });
+  });
+  return env;
+}
+
+/** The call message(s) the App posted in a room (messages with a callId). */
+function callMessages(host, roomId) {
+  return host.messages().filter((m) => m.room && m.room.id === roomId && m.customFields && m.customFields.callId);
+}
+
+/**
+ * Asserts the App logged no error but those matching `allowed` (the engine
+ * catches what App methods throw and only logs it).
+ */
+function assertOnlyErrors(host, allowed = []) {
+  const unexpected = host.errorLogs().filter((e) => !allowed.some((re) => re.test(JSON.stringify(e.args))));
+  assert.deepStrictEqual(unexpected, [], 'the App logged errors');
+}
+
+module.exports = { appFixture, callMessages, assertOnlyErrors, SECRET, UNIQUE_ID };

@@ -1,0 +1,487 @@
+'use strict';
+
+// Runs a Rocket.Chat App inside the real @rocket.chat/apps-engine with
+// in-memory storages and bridges, so e2e tests can drive it like Rocket.Chat
+// would (settings, endpoints, slash commands, UIKit actions, livechat events,
+// scheduler) and inspect what it did (messages, notifications, logs, jobs).
+//
+// Run mocha from the package root: vm2 resolves the App's requires from cwd.
+
+const crypto = require('node:crypto');
+const { AppManager } = require('@rocket.chat/apps-engine/server/AppManager');
+const { AppInterface } = require('@rocket.chat/apps-engine/definition/metadata');
+const { AppStatus } = require('@rocket.chat/apps-engine/definition/AppStatus');
+const { SlashCommandContext } = require('@rocket.chat/apps-engine/definition/slashcommands');
+const { UIKitIncomingInteractionType } = require('@rocket.chat/apps-engine/definition/uikit');
+const { UIKitIncomingInteractionContainerType } = require('@rocket.chat/apps-engine/definition/uikit/UIKitIncomingInteractionContainer');
+const { MemoryMetadataStorage, MemoryLogStorage, MemorySourceStorage, clone, randomId } = require('./storages');
+const { HostAppBridges } = require('./runtime-bridges');
+
+// Apps are signed on install and verified on enable; generating a 2048-bit key
+// takes a while, so one pair serves the whole process.
+let cachedKeys;
+function signingKeys() {
+  if (!cachedKeys) {
+    cachedKeys = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+  }
+  return cachedKeys;
+}
+
+// The shared in-memory "database" all bridges read and write.
+function createState({ serverSettings, env, livechatOnline }) {
+  const state = {
+    manager: undefined,
+    keys: signingKeys(),
+    serverSettings: { ...serverSettings },
+    env: { ...env },
+    livechatOnline,
+    users: new Map(),
+    visitors: new Map(),
+    rooms: new Map(), // internal docs; livechat links kept as visitorId/servedById
+    messages: new Map(),
+    history: new Map(),
+    notifications: [],
+    typing: [],
+    uiInteractions: [],
+    statusChanges: [],
+    persistence: new Map(),
+    jobs: [],
+    endpoints: new Map(),
+    commands: new Map(),
+    pending: new Set(),
+  };
+
+  // Fire-and-forget work (listeners, jobs) is tracked so close() can settle it.
+  state.track = (promise) => {
+    const p = Promise.resolve(promise).catch(() => {});
+    state.pending.add(p);
+    p.finally(() => state.pending.delete(p));
+    return promise;
+  };
+
+  state.makeUser = (fields) => {
+    const now = new Date();
+    return {
+      emails: [],
+      type: 'user',
+      isEnabled: true,
+      roles: ['user'],
+      status: 'online',
+      statusConnection: 'online',
+      utcOffset: 0,
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: now,
+      ...fields,
+      name: fields.name || fields.username,
+    };
+  };
+
+  state.roomUserIds = (room) => {
+    const ids = [...(room.userIds || [])];
+    if (room.servedBy && room.servedBy.id && !ids.includes(room.servedBy.id)) ids.push(room.servedBy.id);
+    return ids;
+  };
+
+  // Builds the IRoom / ILivechatRoom the App sees, like Rocket.Chat's room converter.
+  state.materializeRoom = (id) => {
+    const doc = state.rooms.get(id);
+    if (!doc) return undefined;
+    const room = clone(doc);
+    delete room.visitorId;
+    delete room.servedById;
+    if (doc.type === 'l') {
+      room.visitor = clone(state.visitors.get(doc.visitorId));
+      room.servedBy = doc.servedById ? clone(state.users.get(doc.servedById)) : undefined;
+    }
+    return room;
+  };
+
+  state.materializeMessage = (id) => {
+    const doc = state.messages.get(id);
+    if (!doc) return undefined;
+    const m = clone(doc);
+    if (m.room && m.room.id && state.rooms.has(m.room.id)) m.room = state.materializeRoom(m.room.id);
+    return m;
+  };
+
+  state.storeNewMessage = (message) => {
+    const m = clone(message);
+    m.id = randomId();
+    const now = new Date();
+    m.createdAt = m.createdAt || now;
+    m.updatedAt = now;
+    state.messages.set(m.id, m);
+    state.history.set(m.id, [clone(m)]);
+    return m.id;
+  };
+
+  state.storeMessageUpdate = (message) => {
+    const prev = state.messages.get(message.id);
+    const now = new Date();
+    const next = { ...prev, ...clone(message), id: prev.id, createdAt: prev.createdAt, updatedAt: now, editedAt: now };
+    state.messages.set(next.id, next);
+    state.history.get(next.id).push(clone(next));
+  };
+
+  state.addLivechatRoom = ({ id, visitor, servedBy, open = true, ...extra }) => {
+    const visitorId = typeof visitor === 'string' ? visitor : visitor && (visitor.id || visitor.token);
+    const v =
+      state.visitors.get(visitorId) || [...state.visitors.values()].find((x) => x.token === visitorId);
+    if (!v) throw new Error(`apps-host: visitor ${visitorId} does not exist (addVisitor first)`);
+    const agentId = typeof servedBy === 'object' && servedBy ? servedBy.id : servedBy;
+    if (agentId && !state.users.has(agentId)) throw new Error(`apps-host: agent ${agentId} does not exist (addUser first)`);
+    const now = new Date();
+    const roomId = id || randomId();
+    state.rooms.set(roomId, {
+      type: 'l',
+      displayName: v.name || v.username,
+      slugifiedName: v.username,
+      isWaitingResponse: false,
+      isDefault: false,
+      isReadOnly: false,
+      displaySystemMessages: true,
+      messageCount: 0,
+      userIds: agentId ? [agentId] : [],
+      customFields: {},
+      livechatData: {},
+      source: { type: 'widget' },
+      createdAt: now,
+      updatedAt: now,
+      lastModifiedAt: now,
+      ...clone(extra),
+      id: roomId,
+      isOpen: !!open,
+      visitorId: v.id,
+      servedById: agentId || undefined,
+    });
+    return state.materializeRoom(roomId);
+  };
+
+  // Rocket.Chat fires the deprecated ILivechatRoomClosedHandler too; the
+  // listener manager only calls Apps that implement each interface.
+  state.closeLivechatRoom = async (roomId, { comment, closer } = {}) => {
+    const doc = state.rooms.get(roomId);
+    if (!doc || doc.type !== 'l') throw new Error(`apps-host: ${roomId} is not a livechat room`);
+    if (!doc.isOpen) throw new Error(`apps-host: livechat room ${roomId} is already closed`);
+    const now = new Date();
+    Object.assign(doc, { isOpen: false, closedAt: now, updatedAt: now });
+    if (comment !== undefined) doc.closingComment = comment;
+    if (closer) doc.closedBy = closer;
+    const room = state.materializeRoom(roomId);
+    const listeners = state.manager.getListenerManager();
+    await listeners.executeListener(AppInterface.ILivechatRoomClosedHandler, room);
+    await listeners.executeListener(AppInterface.IPostLivechatRoomClosed, room);
+    return state.materializeRoom(roomId);
+  };
+
+  return state;
+}
+
+// Engine log entries store Error objects as JSON strings; turn one back into a message.
+function errorMessageFromArgs(args) {
+  for (const a of args || []) {
+    if (typeof a === 'string') {
+      try {
+        const parsed = JSON.parse(a);
+        if (parsed && typeof parsed.message === 'string') return parsed;
+      } catch (e) {
+        // not JSON: fall through
+      }
+    } else if (a && typeof a.message === 'string') {
+      return a;
+    }
+  }
+  return { message: (args || []).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') };
+}
+
+async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline = true, installer } = {}) {
+  if (!Buffer.isBuffer(zip)) throw new Error('startAppHost: zip must be a Buffer of the App package');
+
+  const state = createState({ serverSettings, env, livechatOnline });
+  const logStorage = new MemoryLogStorage();
+  const bridges = new HostAppBridges(state);
+
+  // AppManager is a singleton and refuses a second instance.
+  AppManager.Instance = undefined;
+  const manager = new AppManager({
+    metadataStorage: new MemoryMetadataStorage(),
+    logStorage,
+    bridges,
+    sourceStorage: new MemorySourceStorage(),
+  });
+  state.manager = manager;
+
+  const installerUser = state.makeUser({ id: 'apps-host-admin', username: 'apps-host-admin', name: 'Apps Host Admin', roles: ['admin', 'user'], ...installer });
+  state.users.set(installerUser.id, installerUser);
+
+  let appId;
+  const host = {
+    manager,
+    get appId() {
+      return appId;
+    },
+    appUser: undefined,
+  };
+
+  const fail = async (message) => {
+    AppManager.Instance = undefined;
+    const errors = logStorage.entries
+      .flatMap((e) => e.entries.filter((x) => x.severity === 'error').map((x) => `${e.method}: ${JSON.stringify(x.args)}`))
+      .join('\n');
+    throw new Error(`apps-host: ${message}${errors ? `\n${errors}` : ''}`);
+  };
+
+  await manager.load();
+  const aff = await manager.add(zip, { enable: true, user: clone(installerUser) });
+  const app = aff.getApp();
+  if (!app) {
+    const details = JSON.stringify({ storage: aff.getStorageError(), appUser: aff.getAppUserError(), license: aff.getLicenseValidationResult && aff.getLicenseValidationResult() });
+    return fail(`the App could not be installed: ${details}`);
+  }
+  appId = app.getID();
+  const status = app.getStatus();
+  if (!(status === AppStatus.AUTO_ENABLED || status === AppStatus.MANUALLY_ENABLED)) {
+    return fail(`the App did not start (status ${status})`);
+  }
+  host.appUser = clone(await bridges.getUserBridge().doGetAppUser(appId));
+
+  const requireUser = (id) => {
+    const u = state.users.get(id);
+    if (!u) throw new Error(`apps-host: user ${id} does not exist (addUser first)`);
+    return clone(u);
+  };
+  const requireRoom = (id) => {
+    const r = state.materializeRoom(id);
+    if (!r) throw new Error(`apps-host: room ${id} does not exist`);
+    return r;
+  };
+
+  Object.assign(host, {
+    addUser({ id = randomId(), username, name, roles = ['user'], type = 'user', ...rest } = {}) {
+      if (!username) throw new Error('apps-host: addUser needs a username');
+      const user = state.makeUser({ ...clone(rest), id, username, name, roles: [...roles], type });
+      state.users.set(id, user);
+      return clone(user);
+    },
+
+    addVisitor({ id = randomId(), token = randomId(24), username, name, ...rest } = {}) {
+      const uname = username || `guest-${state.visitors.size + 1}`;
+      const visitor = { ...clone(rest), id, token, username: uname, name: name || uname, status: 'online', updatedAt: new Date() };
+      state.visitors.set(id, visitor);
+      return clone(visitor);
+    },
+
+    addLivechatRoom(options) {
+      return state.addLivechatRoom(options || {});
+    },
+
+    closeLivechatRoom(roomId) {
+      return state.track(state.closeLivechatRoom(roomId));
+    },
+
+    getRoom(id) {
+      return state.materializeRoom(id);
+    },
+
+    messages() {
+      return [...state.messages.keys()].map((id) => state.materializeMessage(id));
+    },
+
+    message(id) {
+      return state.materializeMessage(id);
+    },
+
+    messageHistory(id) {
+      return clone(state.history.get(id) || []);
+    },
+
+    notifications() {
+      return clone(state.notifications);
+    },
+
+    // Extras for debugging: modals the App opened, typing indicators, status changes.
+    uiInteractions() {
+      return clone(state.uiInteractions);
+    },
+
+    // Every record the App persisted: [{ id, data, associations: [{model, id}] }].
+    persistence() {
+      return [...state.persistence.values()].map((r) => clone({ id: r.id, data: r.data, associations: r.associations }));
+    },
+
+    logs() {
+      return clone(logStorage.entries);
+    },
+
+    errorLogs() {
+      const out = [];
+      for (const entry of logStorage.entries) {
+        for (const item of entry.entries || []) {
+          if (item.severity === 'error') {
+            out.push(clone({ method: entry.method, severity: item.severity, args: item.args, caller: item.caller, timestamp: item.timestamp }));
+          }
+        }
+      }
+      return out;
+    },
+
+    settings() {
+      return clone(manager.getOneById(appId).getStorageItem().settings);
+    },
+
+    // The engine only propagates errors named 'AppsEngineException' (e.g.
+    // InvalidSettingValueException); any other error thrown by
+    // onPreSettingUpdate is logged and the new value is STORED anyway, exactly
+    // as in Rocket.Chat. The host rejects in both cases so tests notice.
+    async updateSetting(id, value) {
+      const current = manager.getOneById(appId).getStorageItem().settings[id];
+      if (!current) throw new Error(`apps-host: the App has no setting ${id}`);
+      const mark = logStorage.entries.length;
+      await manager.getSettingsManager().updateAppSetting(appId, { ...clone(current), value });
+      const swallowed = logStorage.entries
+        .slice(mark)
+        .filter((e) => e.method === 'onPreSettingUpdate')
+        .flatMap((e) => e.entries.filter((x) => x.severity === 'error'));
+      if (swallowed.length) {
+        const info = errorMessageFromArgs(swallowed[0].args);
+        const err = new Error(info.message);
+        if (info.name) err.name = info.name;
+        err.engineSwallowed = true; // the engine stored the value despite the throw
+        throw err;
+      }
+    },
+
+    async executeCommand(command, { userId, roomId, args = [], threadId, triggerId } = {}) {
+      const name = String(command).replace(/^\//, '').toLowerCase();
+      const cmd = state.commands.get(name);
+      if (!cmd) throw new Error(`apps-host: no slash command "${name}" is registered`);
+      const context = new SlashCommandContext(requireUser(userId), requireRoom(roomId), [...args], threadId, triggerId || randomId());
+      await manager.getCommandManager().executeCommand(name, context);
+    },
+
+    // Rocket.Chat answers 401 itself for authRequired endpoints without a valid
+    // user (the engine never looks at authRequired), and 500 with the error
+    // message when the executor throws or returns nothing.
+    async executeApi(path, { method = 'get', headers = {}, query = {}, content, userId, params = {} } = {}) {
+      const endpoint = state.endpoints.get(path);
+      if (!endpoint) return { status: 404, headers: {}, content: undefined };
+      let user;
+      if (userId !== undefined) {
+        user = state.users.get(userId);
+        if (!user) return { status: 401, headers: {}, content: { status: 'error', message: 'You must be logged in to do this.' } };
+      }
+      if (endpoint.authRequired && !user) {
+        return { status: 401, headers: {}, content: { status: 'error', message: 'You must be logged in to do this.' } };
+      }
+      const request = {
+        method: String(method).toLowerCase(),
+        headers: clone(headers),
+        query: clone(query),
+        params: clone(params),
+        content: clone(content),
+        privateHash: manager.getOneById(appId).getStorageItem()._id,
+        user: user ? clone(user) : undefined,
+      };
+      try {
+        const response = await manager.getApiManager().executeApi(appId, path, request);
+        if (!response) {
+          return { status: 500, headers: {}, content: `apps-host: ${path} returned no response for ${request.method} (method not implemented?)` };
+        }
+        const r = clone(response);
+        return { status: r.status, headers: r.headers || {}, content: r.content };
+      } catch (e) {
+        return { status: 500, headers: {}, content: e && e.message };
+      }
+    },
+
+    registeredEndpoints() {
+      return [...state.endpoints.values()].map((e) => ({ path: e.path, methods: [...e.methods], authRequired: e.authRequired }));
+    },
+
+    registeredCommands() {
+      return [...state.commands.keys()];
+    },
+
+    // A user pressing a button in a message, as Rocket.Chat's UIKit endpoint does it.
+    async blockAction({ actionId, value, blockId = 'b', messageId, roomId, userId, triggerId = randomId() }) {
+      const user = requireUser(userId);
+      const message = messageId ? state.materializeMessage(messageId) : undefined;
+      if (messageId && !message) throw new Error(`apps-host: message ${messageId} does not exist`);
+      const rid = roomId || (message && message.room && message.room.id);
+      const room = rid ? requireRoom(rid) : undefined;
+      const response = await manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+        type: UIKitIncomingInteractionType.BLOCK,
+        appId,
+        actionId,
+        triggerId,
+        user,
+        room,
+        message,
+        container: { type: UIKitIncomingInteractionContainerType.MESSAGE, id: messageId },
+        payload: { blockId, value },
+      });
+      return clone(response);
+    },
+
+    // A visitor pressing a button in the livechat widget (identified by token).
+    async livechatBlockAction({ actionId, value, blockId = 'b', messageId, roomId, visitorToken, triggerId = randomId() }) {
+      const visitor = [...state.visitors.values()].find((v) => v.token === visitorToken);
+      if (!visitor) throw new Error(`apps-host: no visitor with token ${visitorToken}`);
+      const message = messageId ? state.materializeMessage(messageId) : undefined;
+      if (messageId && !message) throw new Error(`apps-host: message ${messageId} does not exist`);
+      const rid = roomId || (message && message.room && message.room.id);
+      const room = rid ? requireRoom(rid) : undefined;
+      const response = await manager.getListenerManager().executeListener(AppInterface.IUIKitLivechatInteractionHandler, {
+        type: UIKitIncomingInteractionType.BLOCK,
+        appId,
+        actionId,
+        triggerId,
+        visitor: clone(visitor),
+        room,
+        message,
+        container: { type: UIKitIncomingInteractionContainerType.MESSAGE, id: messageId },
+        payload: { blockId, value },
+      });
+      return clone(response);
+    },
+
+    scheduledJobs() {
+      return state.jobs.map((j) =>
+        clone({ id: j.id, processorId: j.processorId, when: j.when, data: j.data, kind: j.kind, done: j.done, runs: j.runs, error: j.error }),
+      );
+    },
+
+    async waitFor(predicate, { timeoutMs = 5000, what = 'condition' } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const result = await predicate();
+        if (result) return result;
+        if (Date.now() >= deadline) throw new Error(`apps-host: timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+
+    async close() {
+      const scheduler = bridges.getSchedulerBridge();
+      scheduler.stopAll();
+      try {
+        if (manager.getOneById(appId)) {
+          await manager.remove(appId, { user: clone(installerUser) });
+        }
+      } finally {
+        scheduler.stopAll();
+        await Promise.race([Promise.allSettled([...state.pending]), new Promise((r) => setTimeout(r, 2000).unref())]);
+        AppManager.Instance = undefined;
+      }
+    },
+  });
+
+  return host;
+}
+
+module.exports = { startAppHost };
