@@ -2,6 +2,7 @@
 'use strict';
 // npx livechat-calls recordings [--dir DIR]            list recordings
 // npx livechat-calls recordings check <id|folder> [--dir DIR]   verify one recording's files
+// npx livechat-calls app-package [OUT.zip]             write the Rocket.Chat App package
 
 const path = require('path');
 const { listRecordings, checkRecording } = require('../api/recordings');
@@ -10,6 +11,7 @@ function usage(code) {
   (code ? process.stderr : process.stdout).write(
     'usage: livechat-calls recordings [--dir DIR]\n' +
     '       livechat-calls recordings check <call id or folder> [--dir DIR]\n' +
+    '       livechat-calls app-package [OUT.zip]   (default ./livechat-calls-app.zip)\n' +
     'DIR defaults to $LCC_RECORDINGS_DIR or ./recordings\n');
   process.exit(code);
 }
@@ -68,6 +70,14 @@ function check(dir, id) {
   return result.ok ? 0 : 1;
 }
 
+/** Writes the Rocket.Chat App zip (for Administration > Apps > Upload App). */
+function appPackage(out) {
+  const { buildAppZip } = require('../app/package/build-app-zip');
+  const { path: written, files, info } = buildAppZip({ out });
+  console.log(`${info.name} ${info.version}: ${written} (${files.length} files)`);
+  return 0;
+}
+
 function main(argv) {
   const args = [...argv];
   let dir = process.env.LCC_RECORDINGS_DIR || './recordings';
@@ -79,6 +89,7 @@ function main(argv) {
   }
   dir = path.resolve(dir);
   if (args[0] === '--help' || args[0] === '-h') usage(0);
+  if (args[0] === 'app-package' && args.length <= 2) return appPackage(args[1] || 'livechat-calls-app.zip');
   if (args[0] !== 'recordings') usage(2);
   if (args.length === 1) return list(dir);
   if (args[1] === 'check' && args[2]) return check(dir, args[2]);

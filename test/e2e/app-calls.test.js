@@ -93,6 +93,24 @@ describe('calls from the Rocket.Chat App', function () {
     assertOnlyErrors(env.host);
   });
 
+  it("the agent's Join call on a WebRTC call sends the agent alone a link to the call page, holding an agent token", async () => {
+    const { content } = await agentApi('agent/call/start', { rid: env.room.id });
+    const { callId, messageId } = content.call;
+    await env.host.blockAction({ actionId: JOIN, value: callId, messageId, roomId: env.room.id, userId: env.agent.id });
+    const notes = env.host.notifications();
+    assert.strictEqual(notes.length, 1);
+    assert.strictEqual(notes[0].user.id, env.agent.id);
+    const m = /Join the call: (\S+)$/.exec(notes[0].text);
+    assert.ok(m, notes[0].text);
+    const link = new URL(m[1]);
+    assert.strictEqual(`${link.origin}${link.pathname}`, `${env.serviceUrl}/call`);
+    const token = decodeURIComponent(link.hash.replace(/^#token=/, ''));
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert.deepStrictEqual([claims.c, claims.p], [callId, 'agent']);
+    assert.strictEqual(onlyCall().customFields.callStatus, 'ringing', "the agent's Join does not answer the call");
+    assertOnlyErrors(env.host);
+  });
+
   it('a second start while ringing or in progress returns the same call, and posts nothing', async () => {
     const first = await agentApi('agent/call/start', { rid: env.room.id });
     const again = await agentApi('agent/call/start', { rid: env.room.id });
@@ -222,6 +240,16 @@ describe('calls from the Rocket.Chat App', function () {
     const second = callMessages(env.host, env.room.id).find((m) => m.customFields.callId !== callId);
     assert.strictEqual(env.service.calls.get(second.customFields.callId).record, false);
     assertOnlyErrors(env.host);
+  });
+
+  it('a call service that refuses (here: a secret that differs) gives 502 ERR_CALL_SERVICE naming the service\'s reason', async () => {
+    await env.host.updateSetting('LivechatCalls_Service_Secret', 'not-the-secret-of-the-service');
+    const res = await agentApi('agent/call/start', { rid: env.room.id });
+    assert.strictEqual(res.status, 502);
+    assert.strictEqual(res.content.error.code, 'ERR_CALL_SERVICE');
+    assert.match(res.content.error.message, /call service refused POST \/api\/calls: ERR_UNAUTHORIZED: bad signature/);
+    assert.strictEqual(callMessages(env.host, env.room.id).length, 0);
+    assertOnlyErrors(env.host, [/call service refused/]);
   });
 
   it('a call service that cannot be reached gives the agent a clear error, and no call message', async () => {

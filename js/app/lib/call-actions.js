@@ -31,7 +31,9 @@ async function agentStart(ctx, user, roomId, { record = false } = {}) {
 /** The agent ends (or cancels) the room's call. */
 async function agentEnd(ctx, user, roomId) {
   await roomServedBy(ctx.read, user, roomId);
-  return applyEvent(ctx, await latestOrNotFound(ctx, roomId), 'end', 'agent');
+  const found = await latestOrNotFound(ctx, roomId);
+  // An overdue ringing call was missed, not cancelled by this end.
+  return applyEvent(ctx, { ...found, session: await settleIfOverdue(ctx, found) }, 'end', 'agent');
 }
 
 /** The visitor accepts, declines or ends the room's call. */

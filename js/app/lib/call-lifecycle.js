@@ -198,13 +198,29 @@ async function startCall(ctx, { agent, room, record = false }) {
     if (config.provider === 'WebRTC') await endOnService(ctx, config, { ...session, callStatus: 'ended' });
     throw err;
   }
-  await indexCall(ctx.persis, { callId: session.callId, roomId: room.id, messageId, startedAt: session.startedAt });
-  await ctx.modify.getScheduler().scheduleOnce({
-    id: RING_TIMEOUT_JOB,
-    when: new Date(Date.parse(session.startedAt) + config.ringTimeout * 1000),
-    data: { callId: session.callId },
-  });
+  try {
+    await indexCall(ctx.persis, { callId: session.callId, roomId: room.id, messageId, startedAt: session.startedAt });
+    await ctx.modify.getScheduler().scheduleOnce({
+      id: RING_TIMEOUT_JOB,
+      when: new Date(Date.parse(session.startedAt) + config.ringTimeout * 1000),
+      data: { callId: session.callId },
+    });
+  } catch (err) {
+    // A call nobody could find again must not stay "ringing" in the room.
+    await abandonCall(ctx, config, messageId, session);
+    throw err;
+  }
   return { session: { ...session, messageId }, created: true };
+}
+
+/**
+ * Ends a call whose start failed half-way (its message posted, not indexed).
+ * @param {Ctx} ctx
+ */
+async function abandonCall(ctx, config, messageId, session) {
+  const ended = { ...session, callStatus: 'ended', endedAt: new Date().toISOString(), duration: 0, endedBy: 'agent' };
+  if (config.provider === 'WebRTC') await endOnService(ctx, config, ended);
+  await updateMessage(ctx, messageId, ended).catch((err) => ctx.app.getLogger().error(`call ${session.callId}: ${err.message}`));
 }
 
 /**

@@ -21,8 +21,9 @@ async function respond(app, fn) {
     if (err && err.name === 'CallError') return { status: err.status, content: errorBody(err.code, err.message) };
     if (err && err.name === 'CallServiceError') {
       app.getLogger().error(err.message);
-      const status = err.code === 'ERR_NOT_CONFIGURED' ? 503 : 502;
-      return { status, content: errorBody(err.code, err.message) };
+      // One code for every service failure (the message names the service's own code).
+      if (err.code === 'ERR_NOT_CONFIGURED') return { status: 503, content: errorBody(err.code, err.message) };
+      return { status: 502, content: errorBody('ERR_CALL_SERVICE', err.message) };
     }
     app.getLogger().error(err);
     return { status: 500, content: errorBody('ERR_INTERNAL', 'internal error') };
