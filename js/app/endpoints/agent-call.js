@@ -7,8 +7,7 @@
 //   POST agent/call/start {rid, record?} 201 with the new call, or 200 with the one already live
 //   POST agent/call/end {rid}          ends (or cancels) the room's call
 
-const { ApiEndpoint } = require('@rocket.chat/apps-engine/definition/api');
-const { respond, requiredString } = require('../lib/responses');
+const { defineEndpoint, requiredString } = require('../lib/responses');
 const { agentStart, agentEnd, agentFetch } = require('../lib/call-actions');
 const { joinInfo } = require('../lib/call-lifecycle');
 const { forbidden } = require('../lib/access');
@@ -18,56 +17,33 @@ function userOf(request) {
   return request.user;
 }
 
-function ctxOf(app, read, modify, http, persis) {
-  return { app, read, modify, http, persis };
-}
+const AgentCallEndpoint = defineEndpoint({
+  path: 'agent/call',
+  authRequired: true,
+  get: async (request, ctx) => {
+    const rid = requiredString(request.query && request.query.rid, 'rid');
+    return { content: await agentFetch(ctx, userOf(request), rid) };
+  },
+});
 
-class AgentCallEndpoint extends ApiEndpoint {
-  constructor(app) {
-    super(app);
-    this.path = 'agent/call';
-    this.authRequired = true;
-  }
+const AgentStartEndpoint = defineEndpoint({
+  path: 'agent/call/start',
+  authRequired: true,
+  post: async (request, ctx) => {
+    const content = request.content || {};
+    const rid = requiredString(content.rid, 'rid');
+    const { session, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true });
+    return { status: created ? 201 : 200, content: { call: session, created, join: await joinInfo(ctx, session, 'agent') } };
+  },
+});
 
-  async get(request, endpoint, read, modify, http, persis) {
-    return respond(this.app, async () => {
-      const rid = requiredString(request.query && request.query.rid, 'rid');
-      return { content: await agentFetch(ctxOf(this.app, read, modify, http, persis), userOf(request), rid) };
-    });
-  }
-}
-
-class AgentStartEndpoint extends ApiEndpoint {
-  constructor(app) {
-    super(app);
-    this.path = 'agent/call/start';
-    this.authRequired = true;
-  }
-
-  async post(request, endpoint, read, modify, http, persis) {
-    return respond(this.app, async () => {
-      const content = request.content || {};
-      const rid = requiredString(content.rid, 'rid');
-      const ctx = ctxOf(this.app, read, modify, http, persis);
-      const { session, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true });
-      return { status: created ? 201 : 200, content: { call: session, created, join: await joinInfo(ctx, session, 'agent') } };
-    });
-  }
-}
-
-class AgentEndEndpoint extends ApiEndpoint {
-  constructor(app) {
-    super(app);
-    this.path = 'agent/call/end';
-    this.authRequired = true;
-  }
-
-  async post(request, endpoint, read, modify, http, persis) {
-    return respond(this.app, async () => {
-      const rid = requiredString(request.content && request.content.rid, 'rid');
-      return { content: { call: await agentEnd(ctxOf(this.app, read, modify, http, persis), userOf(request), rid) } };
-    });
-  }
-}
+const AgentEndEndpoint = defineEndpoint({
+  path: 'agent/call/end',
+  authRequired: true,
+  post: async (request, ctx) => {
+    const rid = requiredString(request.content && request.content.rid, 'rid');
+    return { content: { call: await agentEnd(ctx, userOf(request), rid) } };
+  },
+});
 
 module.exports = { AgentCallEndpoint, AgentStartEndpoint, AgentEndEndpoint };

@@ -38,4 +38,31 @@ function requiredString(value, name) {
   return value;
 }
 
-module.exports = { respond, requiredString, errorBody };
+/** @typedef {import('@rocket.chat/apps-engine/definition/api').IApiRequest} IApiRequest */
+
+/**
+ * An Apps-Engine endpoint class for `path` whose methods run through respond().
+ * Each handler gets (request, ctx) and returns {status?, content}.
+ * @param {{path: string, authRequired: boolean,
+ *   get?: (request: IApiRequest, ctx: import('./call-lifecycle').Ctx) => Promise<{status?: number, content: object}>,
+ *   post?: (request: IApiRequest, ctx: import('./call-lifecycle').Ctx) => Promise<{status?: number, content: object}>}} spec
+ */
+function defineEndpoint(spec) {
+  const { ApiEndpoint } = require('@rocket.chat/apps-engine/definition/api');
+  class Endpoint extends ApiEndpoint {
+    constructor(app) {
+      super(app);
+      this.path = spec.path;
+      this.authRequired = spec.authRequired;
+    }
+  }
+  for (const method of ['get', 'post']) {
+    if (!spec[method]) continue;
+    Endpoint.prototype[method] = function handle(request, endpoint, read, modify, http, persis) {
+      return respond(this.app, () => spec[method](request, { app: this.app, read, modify, http, persis }));
+    };
+  }
+  return Endpoint;
+}
+
+module.exports = { respond, requiredString, errorBody, defineEndpoint };
