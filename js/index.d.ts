@@ -223,6 +223,8 @@ export class Call extends EventEmitter {
   addCandidate(party: Party, candidate?: RTCIceCandidateInit | null): Promise<void>;
   /** Restarts ICE for the party; resolves with a new offer. */
   restartIce(party: Party): Promise<string>;
+  /** Drops the party's leg (its browser went away or reloaded); the next answer()/offer() starts a new one. */
+  resetLeg(party: Party): Promise<void>;
   /** The call's statistics, read synchronously. */
   getStats(): CallStats;
   /** Ends the call (idempotent); with a recording, resolves once its files are finished. */

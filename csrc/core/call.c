@@ -226,6 +226,20 @@ lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why)
   return lcc_leg_restart_ice(c->legs[p], out, why);
 }
 
+/* The party's browser went away or reloaded: its leg closes (its 'closed'
+ * state reaches JS) and the next answer/offer starts a fresh one, with new
+ * ICE, DTLS and SRTP. The other leg, the bridge's numbering towards it and the
+ * recording carry on; the recorder places the new SSRC by the wall clock. */
+lcc_err lcc_call_reset_leg(lcc_call *c, lcc_party p, lcc_why *why) {
+  (void)why;
+  c->in_command = true;
+  if (!c->legs[p]) return LCC_OK;
+  lcc_leg_close(c->legs[p]);
+  lcc_leg_destroy(c->legs[p]);
+  c->legs[p] = NULL;
+  return LCC_OK;
+}
+
 void lcc_call_after_command(lcc_call *c) { flush_held(c); }
 
 static char *print_json(cJSON *o) {

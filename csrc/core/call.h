@@ -36,6 +36,8 @@ lcc_err lcc_call_accept_answer(lcc_call *c, lcc_party p, const char *answer, lcc
 lcc_err lcc_call_add_candidate(lcc_call *c, lcc_party p, const char *cand, const char *mid,
                                int mline_index, lcc_why *why);
 lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why);
+/* Closes and drops the party's leg; the next answer/offer creates a new one. */
+lcc_err lcc_call_reset_leg(lcc_call *c, lcc_party p, lcc_why *why);
 /* Asks a party for a video keyframe (for the recorder). */
 void lcc_call_request_keyframe(lcc_call *c, lcc_party p);
 /* Recording control (LCC_CMD_RECORDING_*). */

@@ -245,6 +245,7 @@ static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, char *
     case LCC_CMD_ADD_CANDIDATE:
       return lcc_call_add_candidate(c, cmd->party, n->text, cmd->mid, cmd->mline_index, why);
     case LCC_CMD_RESTART_ICE: return lcc_call_restart_ice(c, cmd->party, out, why);
+    case LCC_CMD_RESET_LEG: return lcc_call_reset_leg(c, cmd->party, why);
     case LCC_CMD_STATS: *out = lcc_call_stats_json(c); return LCC_OK;
     case LCC_CMD_RECORDING_START:
     case LCC_CMD_RECORDING_PAUSE:

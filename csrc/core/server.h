@@ -78,6 +78,7 @@ typedef enum {
   LCC_CMD_ACCEPT_ANSWER,   /* call_id, party, text = remote answer */
   LCC_CMD_ADD_CANDIDATE,   /* call_id, party, text = "candidate:..." (NULL = end of candidates), mid, mline_index */
   LCC_CMD_RESTART_ICE,     /* call_id, party                       -> reply text = new local offer */
+  LCC_CMD_RESET_LEG,       /* call_id, party: drops the party's leg (a reload); the next answer/offer makes a new one */
   LCC_CMD_STATS,           /* call_id                              -> reply text = stats JSON */
   LCC_CMD_CALL_END,        /* call_id                              -> reply text = summary JSON */
   LCC_CMD_SET_ICE_SERVERS, /* ice_servers: replaces the server list for legs created later */

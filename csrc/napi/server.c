@@ -192,6 +192,7 @@ static const struct {
     {"callCreate", LCC_CMD_CALL_CREATE}, {"answer", LCC_CMD_ANSWER},
     {"offer", LCC_CMD_OFFER},            {"acceptAnswer", LCC_CMD_ACCEPT_ANSWER},
     {"addCandidate", LCC_CMD_ADD_CANDIDATE}, {"restartIce", LCC_CMD_RESTART_ICE},
+    {"resetLeg", LCC_CMD_RESET_LEG},
     {"stats", LCC_CMD_STATS},            {"callEnd", LCC_CMD_CALL_END},
     {"setIceServers", LCC_CMD_SET_ICE_SERVERS}, {"recordingStart", LCC_CMD_RECORDING_START},
     {"recordingPause", LCC_CMD_RECORDING_PAUSE}, {"recordingResume", LCC_CMD_RECORDING_RESUME},

@@ -261,6 +261,22 @@ class Call extends EventEmitter {
   }
 
   /**
+   * Drops `party`'s connection to the server, for a browser that went away or
+   * reloaded its page: the leg closes (a 'state' event 'closed' follows,
+   * unless it had already failed) and
+   * the next {@link Call#answer} or {@link Call#offer} for that party starts a
+   * new one, with fresh ICE, DTLS and SRTP. The call, the other party's leg
+   * and the recording go on; the other party receives the new stream under
+   * the same SSRC and continuous numbering.
+   * @param {'visitor'|'agent'} party
+   * @returns {Promise<void>}
+   * @throws {LccError} (rejects) ERR_INVALID_PARTY, ERR_CALL_ENDED
+   */
+  async resetLeg(party) {
+    await this._command('resetLeg', party);
+  }
+
+  /**
    * The call's current statistics, read synchronously from the media thread
    * (it answers within milliseconds; gives up with ERR_TIMEOUT after 2 s).
    * @returns {CallStats}

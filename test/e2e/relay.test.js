@@ -147,4 +147,27 @@ describe('visitor and agent hear each other through the server', function () {
       { timeoutMs: 10000, what: 'audio from the visitor after its ICE restart' });
     assert.strictEqual(call.getStats().parties.visitor.state, 'connected');
   });
+
+  it('a visitor who reloads mid-call rejoins: resetLeg() and a fresh answer, and both hear each other again', async function () {
+    const visitorStates = [];
+    call.on('state', (p, st) => { if (p === 'visitor') visitorStates.push(st); });
+    // The earlier tests' candidate relaying belongs to the old page and leg.
+    visitor.removeAllListeners('candidate');
+    visitor.candidates.length = 0;
+    call.removeAllListeners('candidate');
+    await visitor.page.reload();
+    await visitor._call('init', { video: true });
+    await call.resetLeg('visitor');
+    // The reload's DTLS close_notify may fail the old leg first; either way it has ended.
+    assert.ok(['closed', 'failed'].includes(visitorStates[visitorStates.length - 1]), `the old leg ends (states: ${visitorStates})`);
+    const before = await agent.audioPacketsReceived();
+    const { ms } = await pageOffers(call, 'visitor', visitor);
+    console.log(`      [relay] reloaded visitor reconnected in ${ms} ms`);
+    await waitFor(async () => (await agent.audioPacketsReceived()) > before + 100 && (await visitor.audioPacketsReceived()) > 50,
+      { timeoutMs: 15000, what: 'audio both ways after the reload' });
+    const [atVisitor, atAgent] = await Promise.all([visitor.dominantFrequency(), agent.dominantFrequency()]);
+    assert.ok(Math.abs(atVisitor.frequency - AGENT_HZ) <= TOLERANCE_HZ, `visitor hears ${fmtTone(atVisitor)}`);
+    assert.ok(Math.abs(atAgent.frequency - VISITOR_HZ) <= TOLERANCE_HZ, `agent hears ${fmtTone(atAgent)}`);
+    assert.strictEqual(call.getStats().parties.visitor.state, 'connected');
+  });
 });

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const stats: CallStats = call.getStats();
   const sent: number | undefined = stats.parties.visitor?.audio?.packetsOut;
   const restart: string = await call.restartIce('visitor');
+  await call.resetLeg('agent');
   const summary: CallSummary = await call.end();
   const when: string = summary.startedAt;
   const ended: boolean = call.ended;
