@@ -11,9 +11,10 @@ const BUILD_PACKAGES = [
 ];
 
 // What the test suite needs on top: browsers, tone files, independent decoders,
-// the C unit tests' OpenSSL, network namespaces, memcheck.
+// the C unit tests' OpenSSL, network namespaces, memcheck, a TURN server, NAT.
 const TEST_PACKAGES = [
   'chromium', 'firefox-esr', 'sox', 'opus-tools', 'ffmpeg', 'libvpx-dev', 'libssl-dev', 'iproute2', 'valgrind',
+  'coturn', 'iptables',
 ];
 
 function isInstalled(pkg) {
