@@ -1,10 +1,10 @@
 'use strict';
 // The call service: one HTTP server, one MediaServer, one call store.
 //
-// This increment serves the control API (/api/*, js/service/http-api.js) that
-// the Rocket.Chat App uses. Everything else answers 404 for now; later
-// increments hang more off `route()` below (WebSocket signalling on /ws via the
-// server's 'upgrade' event, /healthz, /metrics, the demo pages).
+// It serves the control API (/api/*, js/service/http-api.js) that the
+// Rocket.Chat App uses and the browsers' signalling WebSocket (/ws, through the
+// server's 'upgrade' event, js/service/signalling.js). Other modules mount more
+// paths with addRoute() (the demo pages, /healthz, /metrics); the rest is 404.
 
 const http = require('http');
 const net = require('net');
@@ -16,6 +16,8 @@ const { createAuthenticator } = require('./auth');
 const { CallStore } = require('./call-store');
 const { derivePartyTokenKey } = require('./party-tokens');
 const { createHttpApi } = require('./http-api');
+const { createSignalling } = require('./signalling');
+const { SessionRegistry } = require('./session-registry');
 const { HttpError, sendError } = require('./http-json');
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
@@ -28,6 +30,10 @@ function urlOfAddress({ address, port }) {
  * The call service.
  * @extends EventEmitter
  * @fires CallService#warning
+ * @fires CallService#session-start
+ * @fires CallService#fallback
+ * @fires CallService#session-end
+ * @fires CallService#ws-refused
  */
 class CallService extends EventEmitter {
   /** @param {ReturnType<typeof validateServiceOptions>} config */
@@ -40,16 +46,37 @@ class CallService extends EventEmitter {
     /** The calls. @type {CallStore} */
     this.calls = new CallStore({ dataDir: config.dataDir });
     this._url = config.publicUrl; // set on listen() when not configured
+    const tokenKey = derivePartyTokenKey(config.secret);
+    const warn = (err) => this._warn(err);
+    const notify = (event, data) => this._notify(event, data);
+    /** Hook: the iceServers a party gets in `joined` (TURN credentials may replace this). */
+    this.iceServersFor = (call) => call.iceServers;
+    this._sessions = new SessionRegistry({
+      store: this.calls,
+      media: this.media,
+      fallbackTimeoutMs: config.fallbackTimeoutMs,
+      iceServersFor: (call, party) => this.iceServersFor(call, party),
+      warn,
+      notify,
+    });
+    this._signalling = createSignalling({
+      store: this.calls, sessions: this._sessions, tokenKey, maxConnectionsPerIp: config.maxConnectionsPerIp, warn,
+      onRefused: (reason) => notify('ws-refused', { reason }),
+    });
+    /** @type {{prefix: string, handler: Function}[]} */
+    this._routes = [];
     this._api = createHttpApi({
       store: this.calls,
       media: this.media,
       auth: createAuthenticator({ secret: config.secret }),
-      tokenKey: derivePartyTokenKey(config.secret),
+      tokenKey,
       config,
       publicUrl: () => this._url,
-      onInternalError: (err) => this._warn(err),
+      onInternalError: warn,
+      endLive: (id, reason) => this._sessions.end(id, { reason, by: 'service' }),
     });
     this._server = http.createServer((req, res) => this._route(req, res));
+    this._server.on('upgrade', (req, socket, head) => this._signalling.handleUpgrade(req, socket, head));
     this._listening = null;
     this._closing = null;
   }
@@ -61,8 +88,61 @@ class CallService extends EventEmitter {
       this._api(req, res);
       return;
     }
-    req.resume(); // nothing here reads bodies yet
+    const route = this._routes.find((r) => pathname === r.prefix || pathname.startsWith(`${r.prefix}/`));
+    if (route) {
+      this._runRoute(route, req, res);
+      return;
+    }
+    req.resume(); // unread body: discard it
     sendError(res, new HttpError(404, 'ERR_NOT_FOUND', 'no such endpoint'));
+  }
+
+  /** A mounted handler; whatever it throws (or rejects with) becomes a 500, never a crash. */
+  _runRoute(route, req, res) {
+    const fail = (err) => {
+      if (res.headersSent) res.destroy();
+      else sendError(res, err, (e) => this._warn(e));
+    };
+    try {
+      const result = route.handler(req, res);
+      if (result && typeof result.then === 'function') result.then(undefined, fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /**
+   * Serves more paths without editing this file: `handler(req, res)` gets every
+   * request whose pathname is `prefix` or starts with `prefix + '/'` (checked
+   * after /api, before the 404; the first matching prefix wins). A handler that
+   * throws or rejects gets a 500 (the error goes to 'warning').
+   * @param {string} prefix an absolute path without a trailing slash, e.g. '/metrics', '/demo'
+   * @param {(req: import('http').IncomingMessage, res: import('http').ServerResponse) => unknown} handler
+   * @returns {this}
+   * @throws {TypeError} for a bad prefix or handler; Error for /api, /ws or a prefix already mounted
+   */
+  addRoute(prefix, handler) {
+    if (typeof prefix !== 'string' || !/^\/[^?#\s]*[^/?#\s]$/.test(prefix)) {
+      throw new TypeError(`addRoute: prefix must be an absolute path without a trailing slash, got ${JSON.stringify(prefix)}`);
+    }
+    if (typeof handler !== 'function') throw new TypeError('addRoute: handler must be a function');
+    const taken = ['/api', '/ws', ...this._routes.map((r) => r.prefix)];
+    if (taken.includes(prefix)) throw new Error(`addRoute: ${prefix} is already served`);
+    this._routes.push({ prefix, handler });
+    return this;
+  }
+
+  /**
+   * A read-only snapshot of the live calls (for metrics), taken when read:
+   * `live` live sessions; `byMode` how many are p2p or relayed now; `byPath`
+   * the media path known so far ('none': not connected yet); `partiesConnected`
+   * parties with an open, joined socket; `connections` open WebSockets,
+   * joined or not.
+   * @type {{live: number, byMode: {p2p: number, relay: number}, byPath: {p2p: number, relay: number, none: number},
+   *   partiesConnected: number, connections: number}}
+   */
+  get sessions() {
+    return Object.freeze({ ...this._sessions.view(), connections: this._signalling.connectionCount });
   }
 
   /**
@@ -105,8 +185,9 @@ class CallService extends EventEmitter {
   }
 
   /**
-   * Stops the HTTP server (closing open connections), closes the MediaServer
-   * (ending its calls) and waits for the store's writes. Idempotent.
+   * Ends the live calls (both parties get `ended`, reason 'service-closed'),
+   * stops the HTTP server (closing open connections), closes the MediaServer
+   * and waits for the store's writes. Idempotent.
    * @returns {Promise<void>}
    */
   close() {
@@ -116,6 +197,7 @@ class CallService extends EventEmitter {
 
   async _close() {
     await (this._listening || Promise.resolve()).catch(() => {});
+    await this._signalling.close().catch((err) => this._warn(err));
     if (this._server.listening) {
       const closed = new Promise((resolve) => this._server.close(() => resolve()));
       this._server.closeAllConnections();
@@ -125,11 +207,45 @@ class CallService extends EventEmitter {
     await this.calls.close();
   }
 
+  /** Emits a lifecycle event; a listener that throws is reported, never thrown into signalling. */
+  _notify(event, data) {
+    try {
+      this.emit(event, data);
+    } catch (err) {
+      this._warn(err);
+    }
+  }
+
   _warn(err) {
     if (this.listenerCount('warning') > 0) this.emit('warning', err);
     else process.emitWarning(err && err.message ? err.message : String(err), { code: err && err.code });
   }
 }
+
+/**
+ * A call's live session began: its first party joined on the signalling WebSocket.
+ * @event CallService#session-start
+ * @param {{callId: string}} data
+ */
+
+/**
+ * A `fallback` call moved from p2p to the server.
+ * @event CallService#fallback
+ * @param {{callId: string, reason: 'p2p-failed'|'p2p-timeout'}} data
+ */
+
+/**
+ * A live session ended (hang-up, POST /api/calls/:id/end, close()).
+ * @event CallService#session-end
+ * @param {{callId: string, reason: string, by: 'visitor'|'agent'|'service'}} data reason: the call's endReason
+ */
+
+/**
+ * The signalling endpoint refused someone: a join (4401; reason is the error
+ * message, e.g. 'token expired') or an upgrade ('not-found', 'too-many-connections').
+ * @event CallService#ws-refused
+ * @param {{reason: string}} data
+ */
 
 /**
  * Something went wrong that no caller can be told about: an internal error
@@ -143,7 +259,8 @@ class CallService extends EventEmitter {
  * Creates the call service (validating every option and starting its
  * MediaServer); call listen() to serve.
  * @param {{secret: string, host?: string, port?: number, publicUrl?: string, media?: object, dataDir?: string,
- *   tokenTtlSeconds?: number, maxBodyBytes?: number, maxCalls?: number}} options
+ *   tokenTtlSeconds?: number, maxBodyBytes?: number, maxCalls?: number, fallbackTimeoutMs?: number,
+ *   maxConnectionsPerIp?: number}} options
  * @returns {CallService}
  * @throws {LccError} ERR_INVALID_OPTION naming the option; ERR_ADDON_NOT_BUILT
  */

@@ -133,7 +133,9 @@ class CallStore {
       iceServers: fields.iceServers,
       createdAt: new Date(this._now()).toISOString(),
       endedAt: null,
+      endedBy: null,
       parties: { visitor: { joined: false }, agent: { joined: false } },
+      fallback: null,
       recording: null,
     };
     this._calls.set(call.id, call);
@@ -167,23 +169,26 @@ class CallStore {
   }
 
   /**
-   * Ends a call with a reason; an ended call stays as it is (same reason and time).
+   * Ends a call with a reason; an ended call stays as it is (same reason, time and endedBy).
    * @param {string} id
    * @param {string} reason
+   * @param {{endedBy?: 'visitor'|'agent'|'service'|null}} [how] who ended it, when known
    * @returns {Promise<object|undefined>} a copy; undefined when there is no such call
    */
-  async end(id, reason) {
+  async end(id, reason, { endedBy = null } = {}) {
     const call = isCallId(id) ? this._calls.get(id) : undefined;
     if (!call) return undefined;
     if (call.state === 'ended') return copy(call);
-    return this.update(id, (c) => this._markEnded(c, reason));
+    return this.update(id, (c) => this._markEnded(c, reason, endedBy));
   }
 
-  _markEnded(call, reason) {
+  _markEnded(call, reason, endedBy = null) {
     call.state = 'ended';
     call.endReason = reason;
     call.endedAt = new Date(this._now()).toISOString();
-    for (const p of PARTIES) if (call.parties && call.parties[p]) call.parties[p].joined = false;
+    if (endedBy || !('endedBy' in call)) call.endedBy = endedBy;
+    // `joined` stays (who took part); nobody is present in an ended call.
+    for (const p of PARTIES) if (call.parties && call.parties[p] && 'present' in call.parties[p]) call.parties[p].present = false;
     this._open.delete(call.id);
   }
 

@@ -17,6 +17,8 @@ const DEFAULTS = Object.freeze({
   tokenTtlSeconds: 7200,
   maxBodyBytes: 65536,
   maxCalls: 1000,
+  fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
+  maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
 });
 const MIN_SECRET_CHARS = 16;
 
@@ -49,7 +51,8 @@ function publicUrl(value) {
  * Checks createCallService() options and fills in the defaults.
  * @param {object} options
  * @returns {{secret: string, host: string, port: number, publicUrl: string|null, media: object,
- *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number}}
+ *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
+ *   fallbackTimeoutMs: number, maxConnectionsPerIp: number}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -86,6 +89,8 @@ function validateServiceOptions(options) {
     tokenTtlSeconds: int(options.tokenTtlSeconds, 'tokenTtlSeconds', 1, 7 * 86400, DEFAULTS.tokenTtlSeconds),
     maxBodyBytes: int(options.maxBodyBytes, 'maxBodyBytes', 1024, 16 * 1024 * 1024, DEFAULTS.maxBodyBytes),
     maxCalls: int(options.maxCalls, 'maxCalls', 1, 1000000, DEFAULTS.maxCalls),
+    fallbackTimeoutMs: int(options.fallbackTimeoutMs, 'fallbackTimeoutMs', 500, 60000, DEFAULTS.fallbackTimeoutMs),
+    maxConnectionsPerIp: int(options.maxConnectionsPerIp, 'maxConnectionsPerIp', 1, 10000, DEFAULTS.maxConnectionsPerIp),
   };
 }
 

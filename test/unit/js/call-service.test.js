@@ -104,7 +104,8 @@ describe('call service control API', function () {
       assert.deepStrictEqual({ ...call, id: null, createdAt: null }, {
         id: null, roomId: 'room-1', state: 'created', endReason: null, record: false, relayPolicy: 'fallback',
         requestedRelayPolicy: 'fallback', path: null, ringTimeoutSeconds: 30, iceServers: [], createdAt: null,
-        endedAt: null, parties: { visitor: { joined: false }, agent: { joined: false } }, recording: null,
+        endedAt: null, endedBy: null, parties: { visitor: { joined: false }, agent: { joined: false } }, fallback: null,
+        recording: null,
       });
       assert.ok(fs.existsSync(path.join(dataDir, 'calls', `${call.id}.json`)), 'stored in dataDir/calls');
     });
@@ -423,6 +424,10 @@ describe('call service control API', function () {
       [{ secret: SECRET, maxBodyBytes: 'big' }, /^maxBodyBytes /],
       [{ secret: SECRET, maxCalls: 0 }, /^maxCalls /],
       [{ secret: SECRET, dataDir: 5 }, /^dataDir /],
+      [{ secret: SECRET, fallbackTimeoutMs: 499 }, /^fallbackTimeoutMs must be an integer 500–60000/],
+      [{ secret: SECRET, fallbackTimeoutMs: 60001 }, /^fallbackTimeoutMs /],
+      [{ secret: SECRET, maxConnectionsPerIp: 0 }, /^maxConnectionsPerIp must be an integer 1–10000/],
+      [{ secret: SECRET, maxConnectionsPerIp: 1.5 }, /^maxConnectionsPerIp /],
       [{ secret: SECRET, media: { ports: { min: 1 } } }, /^media: ports.min /],
       [{ secret: SECRET, colour: 'blue' }, /unknown option 'colour'/],
     ];
