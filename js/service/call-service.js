@@ -15,10 +15,12 @@ const { validateServiceOptions } = require('./options');
 const { createAuthenticator } = require('./auth');
 const { CallStore } = require('./call-store');
 const { derivePartyTokenKey } = require('./party-tokens');
+const { turnIceServers } = require('./turn-credentials');
 const { createHttpApi } = require('./http-api');
 const { createSignalling } = require('./signalling');
 const { SessionRegistry } = require('./session-registry');
 const { HttpError, sendError } = require('./http-json');
+const { mountObservability } = require('./observability');
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
 function urlOfAddress({ address, port }) {
@@ -49,11 +51,15 @@ class CallService extends EventEmitter {
     const tokenKey = derivePartyTokenKey(config.secret);
     const warn = (err) => this._warn(err);
     const notify = (event, data) => this._notify(event, data);
-    /** Hook: the iceServers a party gets in `joined` (TURN credentials may replace this). */
-    this.iceServersFor = (call) => call.iceServers;
+    /**
+     * The iceServers a party gets in `joined`: the call's (WebRTC_Servers from
+     * the App), plus TURN credentials minted for this call and party when a
+     * coturn secret is configured. The secret itself never leaves the service.
+     */
+    this.iceServersFor = (call, party) => [...call.iceServers, ...this._mintTurn(`${call.id}-${party}`)];
     this._sessions = new SessionRegistry({
       store: this.calls,
-      media: this.media,
+      media: this._mediaForSessions(),
       fallbackTimeoutMs: config.fallbackTimeoutMs,
       iceServersFor: (call, party) => this.iceServersFor(call, party),
       warn,
@@ -74,11 +80,43 @@ class CallService extends EventEmitter {
       publicUrl: () => this._url,
       onInternalError: warn,
       endLive: (id, reason) => this._sessions.end(id, { reason, by: 'service' }),
+      onUnauthorized: (reason) => notify('api-refused', { reason }),
     });
     this._server = http.createServer((req, res) => this._route(req, res));
     this._server.on('upgrade', (req, socket, head) => this._signalling.handleUpgrade(req, socket, head));
     this._listening = null;
     this._closing = null;
+    /** The Prometheus metrics behind /metrics (/healthz is mounted with them). */
+    this.metrics = mountObservability(this, { metricsToken: config.metricsToken });
+  }
+
+  /** True once close() began (/healthz then answers 503). @type {boolean} */
+  get closing() {
+    return this._closing !== null;
+  }
+
+  /** TURN entries with fresh credentials for `id`, or [] without TURN. */
+  _mintTurn(id) {
+    return this._config.turn ? turnIceServers(this._config.turn, id) : [];
+  }
+
+  /**
+   * The MediaServer as the sessions use it. Before a relayed call is created,
+   * the server's own ICE agents get that call's STUN/TURN servers and TURN
+   * credentials minted for the server's side of the call, so that the server
+   * can reach browsers through TURN too. (setIceServers() applies to calls
+   * created after it, in order, so no await is needed.)
+   */
+  _mediaForSessions() {
+    const base = this._config.media.iceServers || [];
+    return {
+      createCall: (opts) => {
+        const call = this.calls.get(opts.id);
+        const list = [...base, ...(call ? call.iceServers : []), ...this._mintTurn(`${opts.id}-server`)];
+        this.media.setIceServers(list).catch((err) => this._warn(err));
+        return this.media.createCall(opts);
+      },
+    };
   }
 
   /** Sends each request to the part of the service that serves its path. */
@@ -244,6 +282,12 @@ class CallService extends EventEmitter {
  * The signalling endpoint refused someone: a join (4401; reason is the error
  * message, e.g. 'token expired') or an upgrade ('not-found', 'too-many-connections').
  * @event CallService#ws-refused
+ * @param {{reason: string}} data
+ */
+
+/**
+ * The control API refused a request's signature (401).
+ * @event CallService#api-refused
  * @param {{reason: string}} data
  */
 

@@ -9,6 +9,7 @@
 // service (their media died with it): they are marked ended, 'service-restart'.
 
 const crypto = require('crypto');
+const { EventEmitter } = require('events');
 const fs = require('fs');
 const path = require('path');
 
@@ -35,11 +36,16 @@ function looksLikeCall(c, id) {
     && ['created', 'active', 'ended'].includes(c.state) && c.parties && typeof c.parties === 'object';
 }
 
-class CallStore {
+/**
+ * The calls, in memory and (with a dataDir) on disk.
+ * Emits 'created' (call) and 'ended' (call) with copies, for metrics.
+ */
+class CallStore extends EventEmitter {
   /**
    * @param {{dataDir?: string|null, now?: () => number}} [options] without dataDir, memory only
    */
   constructor({ dataDir = null, now = Date.now } = {}) {
+    super();
     this.dir = dataDir ? path.join(path.resolve(dataDir), 'calls') : null;
     this._now = now;
     /** @type {Map<string, object>} */
@@ -98,6 +104,11 @@ class CallStore {
     return this._open.size;
   }
 
+  /** Ids of the calls not ended. @returns {string[]} */
+  openIds() {
+    return [...this._open];
+  }
+
   /** Number of calls known (ended ones included). @type {number} */
   get size() {
     return this._calls.size;
@@ -148,6 +159,7 @@ class CallStore {
       this._open.delete(call.id);
       throw err;
     }
+    this.emit('created', copy(call));
     return copy(call);
   }
 
@@ -161,11 +173,27 @@ class CallStore {
   async update(id, change) {
     const call = isCallId(id) ? this._calls.get(id) : undefined;
     if (!call) return undefined;
+    const wasOpen = this._open.has(id);
     change(call);
     if (call.state === 'ended') this._open.delete(id);
     else this._open.add(id);
+    if (wasOpen && call.state === 'ended') this.emit('ended', copy(call));
     await this._persist(call);
     return copy(call);
+  }
+
+  /**
+   * Counts for metrics: every known call by state, the open ones by path.
+   * @returns {{byState: {created: number, active: number, ended: number}, byPath: {p2p: number, relay: number, none: number}}}
+   */
+  tally() {
+    const byState = { created: 0, active: 0, ended: 0 };
+    const byPath = { p2p: 0, relay: 0, none: 0 };
+    for (const call of this._calls.values()) {
+      byState[call.state]++;
+      if (call.state !== 'ended') byPath[call.path || 'none']++;
+    }
+    return { byState, byPath };
   }
 
   /**

@@ -45,7 +45,7 @@ function signallingUrlOf(publicUrl) {
  *   signalling session, if it has one (false when it has none)
  * @returns {(req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>} never rejects
  */
-function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInternalError, endLive }) {
+function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInternalError, endLive, onUnauthorized = () => {} }) {
   /** The call or a 404. */
   function mustGet(id) {
     const call = isCallId(id) ? store.get(id) : undefined;
@@ -123,7 +123,10 @@ function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInte
     try {
       const body = await readBody(req, config.maxBodyBytes);
       const verdict = auth.check(req, body);
-      if (!verdict.ok) throw new HttpError(401, 'ERR_UNAUTHORIZED', verdict.reason);
+      if (!verdict.ok) {
+        onUnauthorized(verdict.reason);
+        throw new HttpError(401, 'ERR_UNAUTHORIZED', verdict.reason);
+      }
       const pathname = req.url.split('?')[0];
       let params = null;
       const route = routes.find((r) => (params = r.match(pathname)) !== null);

@@ -6,6 +6,7 @@
 const path = require('path');
 const { LccError, invalidOption } = require('../api/errors');
 const { validateServerOptions } = require('../api/options');
+const { parseTurnOptions } = require('./turn-credentials');
 
 /** Every service default, in one place (docs/service-api.md repeats them). */
 const DEFAULTS = Object.freeze({
@@ -17,6 +18,8 @@ const DEFAULTS = Object.freeze({
   tokenTtlSeconds: 7200,
   maxBodyBytes: 65536,
   maxCalls: 1000,
+  turn: null, // {secret, urls, ttlSeconds}: coturn with use-auth-secret; the service mints credentials
+  metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>`
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
   maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
 });
@@ -52,7 +55,8 @@ function publicUrl(value) {
  * @param {object} options
  * @returns {{secret: string, host: string, port: number, publicUrl: string|null, media: object,
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
- *   fallbackTimeoutMs: number, maxConnectionsPerIp: number}}
+ *   fallbackTimeoutMs: number, maxConnectionsPerIp: number, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
+ *   metricsToken: string|null}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -70,6 +74,16 @@ function validateServiceOptions(options) {
   if (!isPlainObject(media)) throw invalidOption('media', 'an object of MediaServer options', media);
   if (dataDir !== null && (typeof dataDir !== 'string' || dataDir === '' || dataDir.includes('\0'))) {
     throw invalidOption('dataDir', 'a non-empty path string or null', dataDir);
+  }
+  let turn;
+  try {
+    turn = parseTurnOptions(options.turn);
+  } catch (err) {
+    throw new LccError('ERR_INVALID_OPTION', err.message);
+  }
+  const { metricsToken = DEFAULTS.metricsToken } = options;
+  if (metricsToken !== null && (typeof metricsToken !== 'string' || metricsToken.length < MIN_SECRET_CHARS)) {
+    throw new LccError('ERR_INVALID_OPTION', `metricsToken must be null or a string of at least ${MIN_SECRET_CHARS} characters`);
   }
   let mediaChecked;
   try {
@@ -91,6 +105,8 @@ function validateServiceOptions(options) {
     maxCalls: int(options.maxCalls, 'maxCalls', 1, 1000000, DEFAULTS.maxCalls),
     fallbackTimeoutMs: int(options.fallbackTimeoutMs, 'fallbackTimeoutMs', 500, 60000, DEFAULTS.fallbackTimeoutMs),
     maxConnectionsPerIp: int(options.maxConnectionsPerIp, 'maxConnectionsPerIp', 1, 10000, DEFAULTS.maxConnectionsPerIp),
+    turn,
+    metricsToken,
   };
 }
 

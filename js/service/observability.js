@@ -1,0 +1,90 @@
+'use strict';
+// /healthz and /metrics for the call service: the service's events feed the
+// counters, and each scrape reads the gauges from the call store, the live
+// sessions and the MediaServer's calls (js/service/metrics.js renders them).
+//
+// /healthz is open (load balancers and orchestrators probe it). /metrics is
+// open too unless a metricsToken is set: it holds counts, never ids or
+// secrets, but a deployment that exposes the service publicly should set one
+// (docs/deployment.md).
+
+const crypto = require('crypto');
+const { createMetrics, sumCallStats } = require('./metrics');
+const { sendJson } = require('./http-json');
+const { version } = require('../../package.json');
+
+function bearerMatches(req, token) {
+  const given = Buffer.from(String(req.headers.authorization || ''));
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
+}
+
+/** Media figures of the calls relayed right now (a call that cannot answer is left out). */
+function liveMediaStats(service) {
+  const stats = [];
+  for (const id of service.calls.openIds()) {
+    const call = service.media.getCall(id);
+    if (!call) continue;
+    try {
+      stats.push(call.getStats());
+    } catch {
+      stats.push(null); // ended meanwhile, or the media thread is busy: next scrape
+    }
+  }
+  return sumCallStats(stats);
+}
+
+function snapshot(service) {
+  const { byState, byPath } = service.calls.tally();
+  const media = liveMediaStats(service);
+  return { callsByState: byState, callsByPath: byPath, legs: media.legs, sessions: service.sessions.live, media };
+}
+
+/** Counts what the service reports (its events) into the metrics' counters. */
+function countEvents(service, metrics) {
+  service.calls.on('created', () => metrics.callsStarted.inc());
+  service.calls.on('ended', (call) => metrics.callsEnded.inc({ reason: call.endReason || 'unknown' }));
+  service.on('fallback', ({ reason }) => metrics.fallbacks.inc({ reason }));
+  service.on('session-start', () => metrics.signallingConnections.inc());
+  service.on('api-refused', () => metrics.authFailures.inc({ kind: 'api' }));
+  service.on('ws-refused', ({ reason }) => {
+    if (reason === 'too-many-connections') metrics.errors.inc({ kind: 'ws-connection-limit' });
+    else if (reason !== 'not-found') metrics.authFailures.inc({ kind: 'ws' });
+  });
+}
+
+/**
+ * Mounts GET /healthz and GET /metrics on the service.
+ * @param {import('./call-service').CallService} service
+ * @param {{metricsToken?: string|null}} [opts]
+ * @returns {ReturnType<typeof createMetrics>}
+ */
+function mountObservability(service, { metricsToken = null } = {}) {
+  const metrics = createMetrics({ collect: () => snapshot(service) });
+  countEvents(service, metrics);
+  const started = Date.now();
+  service.addRoute('/healthz', (req, res) => {
+    req.resume();
+    const closing = service.closing;
+    sendJson(res, closing ? 503 : 200, {
+      status: closing ? 'closing' : 'ok',
+      version,
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      calls: service.calls.openCount,
+      sessions: service.sessions.live,
+    });
+  });
+  service.addRoute('/metrics', async (req, res) => {
+    req.resume();
+    if (metricsToken && !bearerMatches(req, metricsToken)) {
+      sendJson(res, 401, { error: { code: 'ERR_UNAUTHORIZED', message: 'metrics need Authorization: Bearer <metricsToken>' } });
+      return;
+    }
+    const body = await metrics.render();
+    res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  return metrics;
+}
+
+module.exports = { mountObservability };

@@ -1,0 +1,64 @@
+'use strict';
+// An operator's view of the call service: /healthz answers, and /metrics
+// counts calls started and ended (by reason), refused signatures, and the
+// calls open now by state and path, in Prometheus text format.
+
+const assert = require('assert');
+const { createCallService } = require('../../../js/service/call-service');
+const { signedFetch } = require('../../helpers/signed-fetch');
+
+const SECRET = 'observability-test-secret-0123456789';
+
+/** The value of one sample line of a Prometheus text body, or undefined. */
+function sample(text, name) {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+describe('call service /healthz and /metrics', function () {
+  this.timeout(20000);
+  let service;
+  let url;
+  const api = (req) => signedFetch(url, { secret: SECRET, ...req });
+
+  before(async () => {
+    service = createCallService({ secret: SECRET, port: 0, media: { listenAddresses: ['127.0.0.1'] }, metricsToken: 'metrics-token-0123456789' });
+    ({ url } = await service.listen());
+  });
+  after(() => service.close());
+
+  it('GET /healthz answers 200 with the version and open calls', async () => {
+    const res = await fetch(`${url}/healthz`);
+    assert.strictEqual(res.status, 200);
+    const body = await res.json();
+    assert.strictEqual(body.status, 'ok');
+    assert.strictEqual(body.version, require('../../../package.json').version);
+    assert.strictEqual(typeof body.calls, 'number');
+  });
+
+  it('GET /metrics without the bearer token gets 401; with it, Prometheus text', async () => {
+    assert.strictEqual((await fetch(`${url}/metrics`)).status, 401);
+    assert.strictEqual((await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789xx' } })).status, 401);
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } });
+    assert.strictEqual(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    assert.match(await res.text(), /# TYPE lcc_calls_started_total counter/);
+  });
+
+  it('counts started and ended calls by reason, refused signatures, and open calls by state', async () => {
+    const scrape = async () => (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text();
+    const before = await scrape();
+    const a = (await api({ method: 'POST', path: '/api/calls', body: { roomId: 'r1' } })).body;
+    await api({ method: 'POST', path: '/api/calls', body: { roomId: 'r2' } });
+    await api({ method: 'POST', path: `/api/calls/${a.id}/end`, body: { reason: 'declined' } });
+    await signedFetch(url, { secret: 'another-secret-entirely-0123', method: 'GET', path: '/api/health' });
+    const after = await scrape();
+    const delta = (name) => (sample(after, name) || 0) - (sample(before, name) || 0);
+    assert.strictEqual(delta('lcc_calls_started_total'), 2);
+    assert.strictEqual(delta('lcc_calls_ended_total{reason="declined"}'), 1);
+    assert.strictEqual(delta('lcc_auth_failures_total{kind="api"}'), 1);
+    assert.strictEqual(sample(after, 'lcc_calls{state="created"}'), service.calls.tally().byState.created);
+    assert.strictEqual(sample(after, 'lcc_calls_by_path{path="none"}'), service.calls.openCount);
+    assert.ok(!after.includes(SECRET) && !after.includes(a.id), 'no secrets or call ids in metrics');
+  });
+});
