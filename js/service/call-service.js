@@ -14,7 +14,7 @@ const { LccError } = require('../api/errors');
 const { validateServiceOptions } = require('./options');
 const { createAuthenticator } = require('./auth');
 const { CallStore } = require('./call-store');
-const { derivePartyTokenKey } = require('./party-tokens');
+const { derivePartyTokenKey, mintPartyToken } = require('./party-tokens');
 const { turnIceServers } = require('./turn-credentials');
 const { createHttpApi } = require('./http-api');
 const { createSignalling } = require('./signalling');
@@ -49,6 +49,8 @@ class CallService extends EventEmitter {
     this.calls = new CallStore({ dataDir: config.dataDir });
     this._url = config.publicUrl; // set on listen() when not configured
     const tokenKey = derivePartyTokenKey(config.secret);
+    this._tokenKey = tokenKey;
+    this._rootRoute = null;
     const warn = (err) => this._warn(err);
     const notify = (event, data) => this._notify(event, data);
     /**
@@ -79,7 +81,7 @@ class CallService extends EventEmitter {
       config,
       publicUrl: () => this._url,
       onInternalError: warn,
-      endLive: (id, reason) => this._sessions.end(id, { reason, by: 'service' }),
+      endCall: (id, how) => this.endCall(id, how),
       onUnauthorized: (reason) => notify('api-refused', { reason }),
     });
     this._server = http.createServer((req, res) => this._route(req, res));
@@ -119,6 +121,50 @@ class CallService extends EventEmitter {
     };
   }
 
+  /**
+   * Ends a call: a live one's sockets hear `ended` and its media and
+   * recording finish; then the store records it. An ended call stays as it is.
+   * @param {string} id
+   * @param {{reason: string, by: 'visitor'|'agent'|'service'}} how
+   * @returns {Promise<object|undefined>} the stored call; undefined when unknown
+   */
+  async endCall(id, { reason, by }) {
+    const before = this.calls.get(id);
+    if (!before || before.state === 'ended') return before;
+    if (await this._sessions.end(id, { reason, by })) return this.calls.get(id);
+    // Nobody joined: the media (if any) ends first, so an ended call never still carries media.
+    const mediaCall = this.media.closed ? undefined : this.media.getCall(id);
+    if (mediaCall) await mediaCall.end().catch(() => {}); // it may have ended on its own meanwhile
+    return this.calls.end(id, reason, { endedBy: by });
+  }
+
+  /**
+   * A party token for a call (what POST /api/calls/:id/tokens mints).
+   * @param {string} callId
+   * @param {'visitor'|'agent'} party
+   * @returns {{token: string, expiresAt: string}}
+   */
+  mintPartyToken(callId, party) {
+    return mintPartyToken(this._tokenKey, { callId, party, ttlSeconds: this._config.tokenTtlSeconds });
+  }
+
+  /** The service's recordings folder (the MediaServer's recordingsDir). @type {string} */
+  get recordingsDir() {
+    return this._config.recordingsDir;
+  }
+
+  /**
+   * Serves exactly `/` (the rest of the tree stays with addRoute()).
+   * @param {(req: import('http').IncomingMessage, res: import('http').ServerResponse) => unknown} handler
+   * @returns {this}
+   */
+  addRootRoute(handler) {
+    if (typeof handler !== 'function') throw new TypeError('addRootRoute: handler must be a function');
+    if (this._rootRoute) throw new Error('addRootRoute: / is already served');
+    this._rootRoute = { prefix: '/', handler };
+    return this;
+  }
+
   /** Sends each request to the part of the service that serves its path. */
   _route(req, res) {
     const pathname = req.url.split('?')[0];
@@ -126,7 +172,9 @@ class CallService extends EventEmitter {
       this._api(req, res);
       return;
     }
-    const route = this._routes.find((r) => pathname === r.prefix || pathname.startsWith(`${r.prefix}/`));
+    const route = pathname === '/' && this._rootRoute
+      ? this._rootRoute
+      : this._routes.find((r) => pathname === r.prefix || pathname.startsWith(`${r.prefix}/`));
     if (route) {
       this._runRoute(route, req, res);
       return;
@@ -252,6 +300,15 @@ class CallService extends EventEmitter {
     } catch (err) {
       this._warn(err);
     }
+  }
+
+  /**
+   * Reports something no caller can be told about (a 'warning' event, or
+   * process.emitWarning() without a listener). For modules mounted on the service.
+   * @param {unknown} err
+   */
+  warn(err) {
+    this._warn(err);
   }
 
   _warn(err) {

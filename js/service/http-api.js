@@ -41,11 +41,11 @@ function signallingUrlOf(publicUrl) {
  *   auth: {check(req: object, body: Buffer): {ok: boolean, reason?: string}}, tokenKey: Buffer,
  *   config: {maxBodyBytes: number, maxCalls: number, tokenTtlSeconds: number, recordingsDir: string},
  *   publicUrl: () => string, onInternalError?: (err: unknown) => void,
- *   endLive?: (id: string, reason: string) => Promise<boolean>}} deps endLive: ends the call's live
+ *   endCall: (id: string, how: {reason: string, by: string}) => Promise<object>}} deps endCall: ends the call's live
  *   signalling session, if it has one (false when it has none)
  * @returns {(req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>} never rejects
  */
-function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInternalError, endLive, onUnauthorized = () => {} }) {
+function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInternalError, endCall, onUnauthorized = () => {} }) {
   /** The call or a 404. */
   function mustGet(id) {
     const call = isCallId(id) ? store.get(id) : undefined;
@@ -85,12 +85,7 @@ function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInte
           const { reason } = checkEndCall(parseJsonObject(body));
           const before = mustGet(params.id);
           if (before.state === 'ended') return [200, before];
-          // A live call: its sockets are told, its media and recording finished, the store updated.
-          if (endLive && await endLive(before.id, reason)) return [200, mustGet(before.id)];
-          // The media ends first, so an ended call never still carries media.
-          const mediaCall = media.closed ? undefined : media.getCall(before.id);
-          if (mediaCall) await mediaCall.end().catch(() => {}); // it may have ended on its own meanwhile
-          return [200, await store.end(before.id, reason, { endedBy: 'service' })];
+          return [200, await endCall(before.id, { reason, by: 'service' })];
         },
       },
     },

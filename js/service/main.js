@@ -1,19 +1,60 @@
 #!/usr/bin/env node
 'use strict';
-// `npm start`. The call service (HTTP + WebSocket signalling, the demo pages) is
-// not built yet; until it is, this checks that the installation works: it
-// starts a MediaServer on the embedded defaults, shows its DTLS fingerprint and
-// where it gathers candidates, and closes it again.
+// `npm start`: the call service on embedded defaults (http://localhost:3000,
+// call sessions under ./data, recordings under ./recordings), with the demo
+// pages unless LCC_DEMO=0. Every setting is an environment variable
+// (js/service/config.js, docs/deployment.md). SIGINT/SIGTERM close it
+// cleanly: calls end, recordings are finished.
 
-const { MediaServer } = require('..');
+const { createCallService } = require('./call-service');
+const { configFromEnv, ENV } = require('./config');
+const { mountDemo } = require('./demo');
+const { turnOptionsFromEnv } = require('./turn-credentials');
+
+function printHelp() {
+  console.log('livechat-calls call service (npm start). Environment variables:');
+  for (const [name, what] of Object.entries(ENV)) console.log(`  ${name.padEnd(28)} ${what}`);
+}
+
+function printWhereToClick(url, config, demo) {
+  console.log(`livechat-calls call service on ${url}`);
+  if (demo) {
+    console.log(`  agent console:   ${url}/agent`);
+    console.log(`  visitor widget:  ${url}/visitor   (open both, start a call from the agent console)`);
+    console.log(`  recordings:      ${url}/recordings`);
+  }
+  console.log(`  health, metrics: ${url}/healthz, ${url}/metrics`);
+  console.log(`  call sessions in ${config.service.dataDir}, recordings in ${config.recordingsDir}`);
+  console.log(config.secretCreated
+    ? `  shared secret for the Rocket.Chat App: created in ${config.secretSource} (copy it into the App's settings)`
+    : `  shared secret for the Rocket.Chat App: from ${config.secretSource}`);
+}
 
 async function main() {
-  const media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
-  console.log('livechat-calls: the native media core loads and runs.');
-  console.log(`  DTLS certificate fingerprint: sha-256 ${media.fingerprint}`);
-  console.log('  host candidates on: 127.0.0.1');
-  console.log('The call service and its demo pages are not part of this version yet; see README.md.');
-  await media.close();
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    printHelp();
+    return;
+  }
+  const config = configFromEnv(process.env, process.cwd());
+  const turn = turnOptionsFromEnv(process.env);
+  const service = createCallService({ ...config.service, ...(turn ? { turn } : {}) });
+  service.on('warning', (err) => console.warn(`[warning] ${err && err.message ? err.message : err}`));
+  if (config.demo) mountDemo(service, { recordingsDir: config.recordingsDir });
+  const { url } = await service.listen();
+  printWhereToClick(service.publicUrl || url, config, config.demo);
+
+  let stopping = false;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: ending calls and closing...`);
+    service.close().then(() => process.exit(0), (err) => {
+      console.error(`close failed: ${err.message}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err) => {
