@@ -21,6 +21,7 @@ const { createSignalling } = require('./signalling');
 const { SessionRegistry } = require('./session-registry');
 const { HttpError, sendError } = require('./http-json');
 const { mountObservability } = require('./observability');
+const { mountClientFiles } = require('./client-files');
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
 function urlOfAddress({ address, port }) {
@@ -90,6 +91,7 @@ class CallService extends EventEmitter {
     this._closing = null;
     /** The Prometheus metrics behind /metrics (/healthz is mounted with them). */
     this.metrics = mountObservability(this, { metricsToken: config.metricsToken });
+    mountClientFiles(this);
   }
 
   /** True once close() began (/healthz then answers 503). @type {boolean} */

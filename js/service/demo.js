@@ -17,7 +17,6 @@
 //   GET  /                          302 to /demo/ (service.addRootRoute)
 //   GET  /demo/, /demo/assets/<f>   the index page, CSS and page scripts (js/service/demo/)
 //   GET  /visitor /agent /call /recordings   the pages
-//   GET  /client/<f>                the browser client (js/client/), text/javascript
 //   POST /demo/calls {video?, record?}        -> 201 {callId, party: 'agent', token, expiresAt, signallingUrl, video, record, ringTimeoutSeconds}
 //   GET  /demo/calls/:id            -> 200 the demo call (see describe() below)
 //   POST /demo/calls/:id/accept     -> 200 {callId, party: 'visitor', token, expiresAt, signallingUrl, video}
@@ -33,16 +32,15 @@ const { HttpError, readBody, sendJson, sendError } = require('./http-json');
 const { parseJsonObject, checkCreateCall } = require('./requests');
 const { isCallId } = require('./call-store');
 const { listRecordings } = require('../api/recordings');
-const { resolveInside, sendFile, sendText } = require('./static-files');
+const { resolveInside, sendFile, sendText, sendFromFolder } = require('./static-files');
 
 const DEMO_DIR = path.join(__dirname, 'demo');
-const CLIENT_DIR = path.join(__dirname, '..', 'client');
 const ROOM_ID = 'demo-room';
 const MAX_BODY_BYTES = 4096;
 const WATCH_MS = 500; // how often the open call's record is checked for an end the demo did not cause
 const SSE_KEEPALIVE_MS = 15000;
 const PAGES = { '/visitor': 'visitor.html', '/agent': 'agent.html', '/call': 'call.html', '/recordings': 'recordings.html' };
-const PREFIXES = ['/', '/demo', '/visitor', '/agent', '/call', '/recordings', '/client'];
+const PREFIXES = ['/', '/demo', '/visitor', '/agent', '/call', '/recordings'];
 const SAFE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 // Same origin only: no CDN, no inline script. ws:/wss: for the signalling socket
 // (older browsers do not count same-origin WebSockets as 'self').
@@ -267,22 +265,6 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
     sendFile(req, res, file);
   }
 
-  function sendFrom(req, res, root, rest) {
-    let rel;
-    try {
-      rel = decodeURIComponent(rest);
-    } catch {
-      sendText(res, 400, 'bad file name');
-      return;
-    }
-    const file = resolveInside(root, rel);
-    if (!file) {
-      sendText(res, 404, 'not found');
-      return;
-    }
-    sendFile(req, res, file);
-  }
-
   function openEvents(req, res) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -336,7 +318,7 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
     } else if (pathname === '/demo' || pathname === '/demo/') {
       sendPage(req, res, 'index.html');
     } else if (pathname.startsWith('/demo/assets/')) {
-      sendFrom(req, res, DEMO_DIR, pathname.slice('/demo/assets/'.length));
+      sendFromFolder(req, res, DEMO_DIR, pathname.slice('/demo/assets/'.length));
     } else if (pathname === '/demo/events') {
       if (req.method !== 'GET') sendText(res, 405, 'method not allowed', { allow: 'GET' });
       else openEvents(req, res);
@@ -346,8 +328,6 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
       sendPage(req, res, PAGES[pathname]);
     } else if (pathname.startsWith('/recordings/files/')) {
       sendRecordingFile(req, res, pathname.slice('/recordings/files/'.length));
-    } else if (pathname.startsWith('/client/')) {
-      sendFrom(req, res, CLIENT_DIR, pathname.slice('/client/'.length));
     } else {
       sendText(res, 404, 'not found');
     }

@@ -95,9 +95,9 @@ function parseRange(header, size) {
  * @param {import('http').IncomingMessage} req
  * @param {import('http').ServerResponse} res
  * @param {string} file an absolute path already checked by resolveInside()
- * @param {{contentType?: string, cacheControl?: string}} [opts]
+ * @param {{contentType?: string, cacheControl?: string, headers?: Record<string, string>}} [opts] headers: added to the response
  */
-function sendFile(req, res, file, { contentType = contentTypeOf(file), cacheControl = 'no-cache' } = {}) {
+function sendFile(req, res, file, { contentType = contentTypeOf(file), cacheControl = 'no-cache', headers: extra = {} } = {}) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendText(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
     return;
@@ -115,6 +115,7 @@ function sendFile(req, res, file, { contentType = contentTypeOf(file), cacheCont
     'cache-control': cacheControl,
     'x-content-type-options': 'nosniff',
     'last-modified': stat.mtime.toUTCString(),
+    ...extra,
   };
   const range = parseRange(req.headers.range, stat.size);
   if (range === 'unsatisfiable') {
@@ -154,4 +155,25 @@ function sendText(res, status, text, headers = {}) {
   res.end(body);
 }
 
-module.exports = { contentTypeOf, resolveInside, parseRange, sendFile, sendText };
+/**
+ * Serves `rest` (a URL path tail, still %-encoded) from inside `root`; 404 for
+ * anything outside it (resolveInside), 400 for a malformed escape.
+ * @param {object} [headers] extra response headers (e.g. CORS)
+ */
+function sendFromFolder(req, res, root, rest, headers) {
+  let rel;
+  try {
+    rel = decodeURIComponent(rest);
+  } catch {
+    sendText(res, 400, 'bad file name');
+    return;
+  }
+  const file = resolveInside(root, rel);
+  if (!file) {
+    sendText(res, 404, 'not found');
+    return;
+  }
+  sendFile(req, res, file, { headers });
+}
+
+module.exports = { contentTypeOf, resolveInside, parseRange, sendFile, sendText, sendFromFolder };
