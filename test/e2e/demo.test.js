@@ -16,6 +16,12 @@ const path = require('path');
 const { createCallService } = require('../../js/service/call-service');
 const { mountDemo } = require('../../js/service/demo');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
+const { toneFile } = require('./helpers/tones');
+const { fmtTone } = require('./helpers/calls');
+
+const TONE_METER = fs.readFileSync(path.join(__dirname, 'pages', 'tone-meter.js'), 'utf8');
+// Screenshots of each page in each state, for a person to look at after the run.
+const SHOTS_DIR = path.join(__dirname, 'screenshots');
 
 const RING_TIMEOUT_SECONDS = 5;
 
@@ -64,12 +70,24 @@ describe('the demo pages call each other through the call service', function () 
   /** The two browsers, launched once and shared by the tests (each test loads the pages it needs). */
   async function openPages() {
     if (agent) return;
-    agent = await launchBrowser({ name: 'demo-agent' });
-    visitor = await launchBrowser({ name: 'demo-visitor' });
+    agent = await launchBrowser({ name: 'demo-agent', fakeAudioFile: await toneFile(880) });
+    visitor = await launchBrowser({ name: 'demo-visitor', fakeAudioFile: await toneFile(440) });
+    fs.mkdirSync(SHOTS_DIR, { recursive: true });
     for (const b of [agent, visitor]) {
       b.page.on('pageerror', (e) => console.log(`      [${b.name} pageerror] ${e.message}`));
       await b.page.setViewportSize({ width: 1280, height: 800 });
     }
+  }
+
+  /** Saves a full-page screenshot as test/e2e/screenshots/<name>.png. */
+  async function shot(page, name) {
+    await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: true });
+  }
+
+  /** The strongest frequency the page hears from the remote party (tone-meter.js over the call view's stream). */
+  async function heard(page) {
+    await page.evaluate(TONE_METER);
+    return page.evaluate(() => window.lccToneMeter.dominantFrequency(document.querySelector('[data-testid=remote-video]').srcObject, { durationMs: 1000 }));
   }
 
   async function openDemoPages() {
@@ -113,16 +131,27 @@ describe('the demo pages call each other through the call service', function () 
     await openDemoPages();
     const A = agent.page;
     const V = visitor.page;
+    await shot(V, 'visitor-idle');
+    await shot(A, 'agent-idle');
     await A.click('[data-testid=start-video]');
     await V.waitForSelector('[data-testid=incoming]', { state: 'visible', timeout: 5000 });
     assert.match(await V.textContent('#incoming-title'), /Incoming video call from Agent/);
     assert.strictEqual(await A.isVisible('[data-testid=ringing]'), true);
+    await shot(V, 'visitor-incoming-call');
+    await shot(A, 'agent-ringing');
     await V.click('[data-testid=accept]');
     for (const p of [A, V]) await p.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 15000 });
     for (const p of [A, V]) {
       await p.waitForSelector('[data-testid=call-path][data-path=p2p]', { timeout: 10000 });
       await p.waitForFunction(() => document.querySelector('[data-testid=remote-video]').videoWidth > 0, null, { timeout: 10000 });
     }
+    // Audio both ways: the visitor's microphone plays 440 Hz, the agent's 880 Hz.
+    const [atVisitor, atAgent] = await Promise.all([heard(V), heard(A)]);
+    console.log(`      [demo] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
+    assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
+    assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
+    await shot(V, 'visitor-in-call');
+    await shot(A, 'agent-in-call');
     // The visitor reloads the page: it rejoins the same call (the service resumes the party).
     await V.reload();
     await V.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 15000 });
@@ -136,6 +165,8 @@ describe('the demo pages call each other through the call service', function () 
     assert.match(await A.textContent('#outcome-title'), /Call ended by you/);
     assert.match(await A.textContent('#outcome-detail'), /Talk time \d\d:\d\d · media went peer-to-peer/);
     await V.waitForFunction(() => [...document.querySelectorAll('[data-testid=system-message]')].some((m) => /Call ended by the agent/.test(m.textContent)));
+    await shot(A, 'agent-call-ended');
+    await shot(V, 'visitor-call-ended');
   });
 
   it('a declined call and a missed call (ring timeout) show as such on both pages', async function () {
@@ -152,6 +183,8 @@ describe('the demo pages call each other through the call service', function () 
     await V.waitForSelector('[data-testid=incoming]', { state: 'hidden', timeout: 5000 });
     const notes = await V.$$eval('[data-testid=system-message]', (els) => els.map((e) => e.textContent));
     assert.deepStrictEqual(notes.slice(-2), ['You declined the call', 'Missed call from Agent']);
+    await shot(A, 'agent-missed');
+    await shot(V, 'visitor-missed');
   });
 
   it('a recorded call goes through the server; its mixed.opus is listed and served with Range', async function () {
@@ -192,6 +225,7 @@ describe('the demo pages call each other through the call service', function () 
       a.onerror = () => resolve(-1);
     }));
     assert.ok(seconds > 1, `mixed.opus plays in the page (${seconds} s)`);
+    await shot(A, 'recordings');
   });
 
   it('the joinUrl page joins with a token, and the client rejoins after its socket drops', async function () {
@@ -203,6 +237,7 @@ describe('the demo pages call each other through the call service', function () 
     await agent.page.click('[data-testid=join-audio]');
     await visitor.page.click('[data-testid=join-audio]');
     for (const p of [agent.page, visitor.page]) await p.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 15000 });
+    await shot(agent.page, 'call-page-in-call');
     await visitor.page.evaluate(() => {
       window.seenStates = [];
       window.lccCall.on('state', (s) => window.seenStates.push(s));
