@@ -19,6 +19,8 @@ const { toneFile } = require('./helpers/tones');
 const { waitFor } = require('./helpers/signal');
 const { signedFetch } = require('../helpers/signed-fetch');
 const { fmtTone } = require('./helpers/calls');
+const { MediaServer } = require('../..');
+const { turnIceServers } = require('../../js/service/turn-credentials');
 
 const SECRET = 'connectivity-test-secret-0123456789';
 const TURN_SECRET = 'coturn-shared-secret-for-tests';
@@ -104,6 +106,46 @@ describe('calls through TURN (coturn) with credentials minted by the service', f
       for (const side of [visitor, agent]) assert.ok(!(await side.history()).states.includes('connected'), JSON.stringify(await side.history()));
       assert.match(coturn.logs(), /401/);
     });
+  });
+});
+
+describe("the server's own ICE agents allocate on coturn with minted credentials", function () {
+  this.timeout(60000);
+  let coturn;
+  before(async () => { coturn = await startCoturn({ secret: TURN_SECRET }); });
+  after(async () => { if (coturn) await coturn.stop(); });
+
+  /** The candidates the server gathers for an offer (in the SDP and trickled), with these ICE servers. */
+  async function gather(iceServers) {
+    const media = new MediaServer({ listenAddresses: ['127.0.0.1'], iceServers });
+    try {
+      const call = media.createCall({ id: 'turn-gather' });
+      const candidates = [];
+      const done = new Promise((resolve) => call.on('candidate', (party, c) => (c ? candidates.push(c.candidate) : resolve())));
+      const offer = await call.offer('visitor');
+      for (const m of offer.matchAll(/^a=(candidate:.*)$/gm)) candidates.push(m[1].trim());
+      await Promise.race([done, new Promise((r) => setTimeout(r, 8000))]);
+      return candidates;
+    } finally {
+      await media.close();
+    }
+  }
+
+  for (const transport of ['udp', 'tcp']) {
+    it(`over ${transport.toUpperCase()}: a relay candidate on coturn's relay address`, async () => {
+      const [server] = turnIceServers({ secret: TURN_SECRET, urls: [coturn.urls[transport]], ttlSeconds: 600 }, 'call-server');
+      const candidates = await gather([server]);
+      assert.ok(candidates.some((c) => / typ relay /.test(c) && / 127\.0\.0\.1 /.test(c)), candidates.join('\n'));
+      assert.match(coturn.logs(), /call-server>: incoming packet ALLOCATE processed, success/);
+    });
+  }
+
+  it('with a credential minted from the wrong secret: no relay candidate', async () => {
+    const [server] = turnIceServers({ secret: 'not-the-coturn-secret', urls: [coturn.urls.udp], ttlSeconds: 600 }, 'call-wrong');
+    const candidates = await gather([server]);
+    assert.ok(candidates.some((c) => / typ host /.test(c)), `host candidates still: ${candidates.join('\n')}`);
+    assert.ok(!candidates.some((c) => / typ relay /.test(c)), candidates.join('\n'));
+    assert.match(coturn.logs(), /call-wrong>: incoming packet message processed, error 401/);
   });
 });
 

@@ -199,6 +199,7 @@ async function createNatTopology() {
   const stuns = new Set();
   let bridgeMade = false;
   let blackholeMade = false;
+  let savedDefaults = [];
   let pages = null;
   let closing = null;
 
@@ -226,6 +227,10 @@ async function createNatTopology() {
     bridgeMade = true;
     ip('addr', 'add', `${CORE_ADDRESS}/${PREFIX}`, 'dev', BRIDGE);
     ip('link', 'set', BRIDGE, 'up');
+    // Another test may have left a default route (Firefox's over lo): set it
+    // aside for the blackhole, and put it back in close().
+    savedDefaults = ip('route', 'show', 'default').split('\n').map((l) => l.trim()).filter(Boolean);
+    for (const route of savedDefaults) ip('route', 'del', ...route.split(/\s+/));
     ip('route', 'add', 'blackhole', 'default');
     blackholeMade = true;
 
@@ -434,6 +439,9 @@ async function createNatTopology() {
           liveNamespaces.delete(ns);
         }
         if (blackholeMade) { try { ip('route', 'del', 'blackhole', 'default'); } catch (e) { console.error(`[nat] ${e.message}`); } }
+        for (const route of savedDefaults) {
+          try { ip('route', 'add', ...route.split(/\s+/)); } catch (e) { console.error(`[nat] restoring '${route}': ${e.message}`); }
+        }
         if (bridgeMade) { try { ip('link', 'del', BRIDGE); } catch (e) { console.error(`[nat] ${e.message}`); } }
       })();
     }
