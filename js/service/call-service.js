@@ -22,6 +22,7 @@ const { SessionRegistry } = require('./session-registry');
 const { HttpError, sendError } = require('./http-json');
 const { mountObservability } = require('./observability');
 const { mountClientFiles } = require('./client-files');
+const { mountCallPage } = require('./call-page');
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
 function urlOfAddress({ address, port }) {
@@ -92,6 +93,7 @@ class CallService extends EventEmitter {
     /** The Prometheus metrics behind /metrics (/healthz is mounted with them). */
     this.metrics = mountObservability(this, { metricsToken: config.metricsToken });
     mountClientFiles(this);
+    mountCallPage(this);
   }
 
   /** True once close() began (/healthz then answers 503). @type {boolean} */

@@ -16,7 +16,7 @@
 // Routes (registered with service.addRoute(prefix, handler)):
 //   GET  /                          302 to /demo/ (service.addRootRoute)
 //   GET  /demo/, /demo/assets/<f>   the index page, CSS and page scripts (js/service/demo/)
-//   GET  /visitor /agent /call /recordings   the pages
+//   GET  /visitor /agent /recordings   the demo pages (/call and /assets are the service's own: call-page.js)
 //   POST /demo/calls {video?, record?}        -> 201 {callId, party: 'agent', token, expiresAt, signallingUrl, video, record, ringTimeoutSeconds}
 //   GET  /demo/calls/:id            -> 200 the demo call (see describe() below)
 //   POST /demo/calls/:id/accept     -> 200 {callId, party: 'visitor', token, expiresAt, signallingUrl, video}
@@ -32,20 +32,16 @@ const { HttpError, readBody, sendJson, sendError } = require('./http-json');
 const { parseJsonObject, checkCreateCall } = require('./requests');
 const { isCallId } = require('./call-store');
 const { listRecordings } = require('../api/recordings');
-const { resolveInside, sendFile, sendText, sendFromFolder } = require('./static-files');
+const { resolveInside, sendFile, sendText, sendFromFolder, sendHtmlPage } = require('./static-files');
 
 const DEMO_DIR = path.join(__dirname, 'demo');
 const ROOM_ID = 'demo-room';
 const MAX_BODY_BYTES = 4096;
 const WATCH_MS = 500; // how often the open call's record is checked for an end the demo did not cause
 const SSE_KEEPALIVE_MS = 15000;
-const PAGES = { '/visitor': 'visitor.html', '/agent': 'agent.html', '/call': 'call.html', '/recordings': 'recordings.html' };
-const PREFIXES = ['/', '/demo', '/visitor', '/agent', '/call', '/recordings'];
+const PAGES = { '/visitor': 'visitor.html', '/agent': 'agent.html', '/recordings': 'recordings.html' };
+const PREFIXES = ['/', '/demo', '/visitor', '/agent', '/recordings'];
 const SAFE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-// Same origin only: no CDN, no inline script. ws:/wss: for the signalling socket
-// (older browsers do not count same-origin WebSockets as 'self').
-const CSP = "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "
-  + "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /** http(s)://host -> ws(s)://host/ws */
 function signallingUrlOf(publicUrl) {
@@ -254,17 +250,6 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
     sendFile(req, res, file);
   }
 
-  function sendPage(req, res, name) {
-    const file = resolveInside(DEMO_DIR, name);
-    if (!file) {
-      sendText(res, 404, 'not found');
-      return;
-    }
-    res.setHeader('content-security-policy', CSP);
-    res.setHeader('referrer-policy', 'no-referrer'); // the call page's fragment holds a token
-    sendFile(req, res, file);
-  }
-
   function openEvents(req, res) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -316,7 +301,7 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
       res.writeHead(302, { location: '/demo/', 'content-length': '0' });
       res.end();
     } else if (pathname === '/demo' || pathname === '/demo/') {
-      sendPage(req, res, 'index.html');
+      sendHtmlPage(req, res, DEMO_DIR, 'index.html');
     } else if (pathname.startsWith('/demo/assets/')) {
       sendFromFolder(req, res, DEMO_DIR, pathname.slice('/demo/assets/'.length));
     } else if (pathname === '/demo/events') {
@@ -325,7 +310,7 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
     } else if (pathname.startsWith('/demo/')) {
       handleJson(req, res, pathname);
     } else if (Object.prototype.hasOwnProperty.call(PAGES, pathname)) {
-      sendPage(req, res, PAGES[pathname]);
+      sendHtmlPage(req, res, DEMO_DIR, PAGES[pathname]);
     } else if (pathname.startsWith('/recordings/files/')) {
       sendRecordingFile(req, res, pathname.slice('/recordings/files/'.length));
     } else {

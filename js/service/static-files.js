@@ -176,4 +176,22 @@ function sendFromFolder(req, res, root, rest, headers) {
   sendFile(req, res, file, { headers });
 }
 
-module.exports = { contentTypeOf, resolveInside, parseRange, sendFile, sendText, sendFromFolder };
+// The pages' Content-Security-Policy: same origin only, no CDN, no inline
+// script. ws:/wss: for the signalling socket (older browsers do not count
+// same-origin WebSockets as 'self').
+const PAGE_CSP = "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "
+  + "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/** An HTML page from `root`, with the pages' CSP. */
+function sendHtmlPage(req, res, root, name) {
+  const file = resolveInside(root, name);
+  if (!file) {
+    sendText(res, 404, 'not found');
+    return;
+  }
+  res.setHeader('content-security-policy', PAGE_CSP);
+  res.setHeader('referrer-policy', 'no-referrer');
+  sendFile(req, res, file);
+}
+
+module.exports = { contentTypeOf, resolveInside, parseRange, sendFile, sendText, sendFromFolder, sendHtmlPage, PAGE_CSP };

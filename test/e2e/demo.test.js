@@ -99,7 +99,7 @@ describe('the demo pages call each other through the call service', function () 
 
   it('serves the pages and the client with their content types, and nothing outside their folders', async function () {
     for (const [p, type] of [['/visitor', 'text/html'], ['/agent', 'text/html'], ['/call', 'text/html'], ['/recordings', 'text/html'],
-      ['/demo/', 'text/html'], ['/demo/assets/demo.css', 'text/css'], ['/client/livechat-call.js', 'text/javascript'], ['/client/peer.js', 'text/javascript']]) {
+      ['/demo/', 'text/html'], ['/assets/ui.css', 'text/css'], ['/demo/assets/visitor.js', 'text/javascript'], ['/client/livechat-call.js', 'text/javascript'], ['/client/peer.js', 'text/javascript']]) {
       const r = await request(port, p);
       assert.strictEqual(r.status, 200, p);
       assert.ok(r.headers['content-type'].startsWith(type), `${p}: ${r.headers['content-type']}`);

@@ -3,7 +3,7 @@
 // is there), shows the ringing, the call, and the outcome.
 
 import { LivechatCall } from '/client/livechat-call.js';
-import { CallView, api, formatDuration, ownSignallingUrl } from './call-view.js';
+import { CallView, api, formatDuration, ownSignallingUrl } from '/assets/call-view.js';
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;

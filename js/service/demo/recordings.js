@@ -1,7 +1,7 @@
 // The recordings page: GET /demo/recordings, one card per recording with a
 // player for the mixed conversation and for each party's file.
 
-import { el, formatDuration } from './call-view.js';
+import { el, formatDuration } from '/assets/call-view.js';
 
 const $ = (id) => document.getElementById(id);
 

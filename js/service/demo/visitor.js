@@ -2,7 +2,7 @@
 // (Server-Sent Events from /demo/events), then joins with the visitor's party token.
 
 import { LivechatCall } from '/client/livechat-call.js';
-import { CallView, api, el, formatDuration, ownSignallingUrl, startRinging } from './call-view.js';
+import { CallView, api, el, formatDuration, ownSignallingUrl, startRinging } from '/assets/call-view.js';
 
 const $ = (id) => document.getElementById(id);
 const messages = $('messages');

@@ -1,0 +1,30 @@
+'use strict';
+// The call page and the UI files it shares with the demo, served in
+// production too (unlike the demo): /call#token=... is where the joinUrl of
+// each party token leads (docs/service-api.md), e.g. the agent's private
+// "Join the call" link from the Rocket.Chat App. The token stays in the URL
+// fragment, which browsers never send to a server.
+//
+//   GET /call          js/service/pages/call.html
+//   GET /assets/<f>    js/service/pages/* (page script, shared call view, CSS, icon)
+
+const path = require('path');
+const { sendFromFolder, sendHtmlPage, sendText } = require('./static-files');
+
+const PAGES_DIR = path.join(__dirname, 'pages');
+
+/** @param {import('./call-service').CallService} service */
+function mountCallPage(service) {
+  service.addRoute('/call', (req, res) => {
+    req.resume();
+    const pathname = req.url.split('?')[0];
+    if (pathname === '/call') sendHtmlPage(req, res, PAGES_DIR, 'call.html');
+    else sendText(res, 404, 'not found');
+  });
+  service.addRoute('/assets', (req, res) => {
+    req.resume();
+    sendFromFolder(req, res, PAGES_DIR, req.url.split('?')[0].slice('/assets/'.length));
+  });
+}
+
+module.exports = { mountCallPage, PAGES_DIR };
