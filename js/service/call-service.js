@@ -70,8 +70,9 @@ class CallService extends EventEmitter {
       notify,
     });
     this._signalling = createSignalling({
-      store: this.calls, sessions: this._sessions, tokenKey, maxConnectionsPerIp: config.maxConnectionsPerIp, warn,
+      store: this.calls, sessions: this._sessions, tokenKey, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
       onRefused: (reason) => notify('ws-refused', { reason }),
+      onJoined: (callId, party) => notify('party-joined', { callId, party }),
     });
     /** @type {{prefix: string, handler: Function}[]} */
     this._routes = [];
@@ -316,6 +317,7 @@ class CallService extends EventEmitter {
   }
 
   _warn(err) {
+    if (this.metrics) this.metrics.errors.inc({ kind: 'warning' });
     if (this.listenerCount('warning') > 0) this.emit('warning', err);
     else process.emitWarning(err && err.message ? err.message : String(err), { code: err && err.code });
   }
@@ -344,6 +346,19 @@ class CallService extends EventEmitter {
  * message, e.g. 'token expired') or an upgrade ('not-found', 'too-many-connections').
  * @event CallService#ws-refused
  * @param {{reason: string}} data
+ */
+
+/**
+ * A party joined (or rejoined) on the signalling WebSocket.
+ * @event CallService#party-joined
+ * @param {{callId: string, party: 'visitor'|'agent'}} data
+ */
+
+/**
+ * A relayed call's MediaServer call ended: its summary (per-party packet and
+ * byte counts) and its recording's sidecar, if it was recorded.
+ * @event CallService#media-end
+ * @param {{callId: string, summary: object, recording: object|null}} data
  */
 
 /**

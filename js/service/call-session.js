@@ -302,10 +302,10 @@ class CallSession {
     }
     this._onEnded(this);
     this._notify('session-end', { callId: this.id, reason, by });
-    let recording = null;
-    if (this._relay) recording = await this._relay.end().catch((err) => { this._warn(err); return null; });
+    const media = this._relay ? await this._relay.end().catch((err) => { this._warn(err); return null; }) : null;
     await ending;
-    if (recording) await this._update((c) => { c.recording = recordingRef(recording); });
+    if (media) this._notify('media-end', { callId: this.id, summary: media.summary, recording: media.recording });
+    if (media && media.recording) await this._update((c) => { c.recording = recordingRef(media.recording); });
   }
 
   _send(party, msg) {

@@ -29,6 +29,9 @@ const ENV = Object.freeze({
   LCC_MAX_CONNECTIONS_PER_IP: 'concurrent signalling sockets per client IP (default 20)',
   LCC_FALLBACK_TIMEOUT_MS: 'how long peer-to-peer may take before calls move to the server (default 5000)',
   LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default 1; set 0 in production)',
+  LCC_TRUST_PROXY: 'set 1 behind a reverse proxy: per-address limits use the last X-Forwarded-For hop (default 0)',
+  LCC_METRICS_TOKEN: 'when set, /metrics wants Authorization: Bearer <token> (default: open)',
+  LCC_TOKEN_TTL: 'lifetime of party tokens in seconds (default 7200)',
 });
 
 function configError(name, message) {
@@ -120,7 +123,16 @@ function configFromEnv(env, cwd) {
   if (perIp !== undefined) service.maxConnectionsPerIp = perIp;
   const fallback = intVar(env, 'LCC_FALLBACK_TIMEOUT_MS', 500, 60000);
   if (fallback !== undefined) service.fallbackTimeoutMs = fallback;
-  if (env.LCC_DEMO !== undefined && !['0', '1'].includes(env.LCC_DEMO)) throw configError('LCC_DEMO', `must be 0 or 1, got '${env.LCC_DEMO}'`);
+  for (const flag of ['LCC_DEMO', 'LCC_TRUST_PROXY']) {
+    if (env[flag] !== undefined && !['0', '1'].includes(env[flag])) throw configError(flag, `must be 0 or 1, got '${env[flag]}'`);
+  }
+  if (env.LCC_TRUST_PROXY === '1') service.trustProxy = true;
+  if (env.LCC_METRICS_TOKEN) {
+    if (env.LCC_METRICS_TOKEN.length < 16) throw configError('LCC_METRICS_TOKEN', 'must be at least 16 characters');
+    service.metricsToken = env.LCC_METRICS_TOKEN;
+  }
+  const tokenTtl = intVar(env, 'LCC_TOKEN_TTL', 60, 7 * 86400);
+  if (tokenTtl !== undefined) service.tokenTtlSeconds = tokenTtl;
   return { service, demo: env.LCC_DEMO !== '0', recordingsDir, secretSource: source, secretCreated: created };
 }
 

@@ -23,7 +23,6 @@
 //     media: { packetsIn, packetsOut, bytesIn, bytesOut, srtpErrors },
 //                                                    // summed over the live MediaServer calls: use
 //                                                    // sumCallStats(calls.map((c) => c.getStats()))
-//     recordingBytes: n,                             // bytes of recordings on disk (or of finished ones)
 //     recordingsActive: n,                           // recordings running now
 //   }
 // The media figures are gauges, not counters: they are the sums over the calls
@@ -125,7 +124,7 @@ function createMetrics({ collect, processMetrics = true } = {}) {
     labelNames: ['reason'], registers,
   });
   const signallingConnections = new client.Counter({
-    name: `${PREFIX}signalling_connections_total`, help: 'Signalling WebSocket connections accepted.', registers,
+    name: `${PREFIX}signalling_connections_total`, help: 'Parties joined on the signalling WebSocket (joins and rejoins).', registers,
   });
   const authFailures = new client.Counter({
     name: `${PREFIX}auth_failures_total`,
@@ -172,7 +171,7 @@ function createMetrics({ collect, processMetrics = true } = {}) {
   });
   const legs = new client.Gauge({ name: `${PREFIX}media_legs`, help: 'Browser legs open in the media server.', registers });
   const sessions = new client.Gauge({
-    name: `${PREFIX}signalling_sessions`, help: 'Signalling WebSocket sessions open.', registers,
+    name: `${PREFIX}signalling_sessions`, help: 'Calls with a live signalling session.', registers,
   });
   const mediaPackets = new client.Gauge({
     name: `${PREFIX}media_packets`,
@@ -186,9 +185,6 @@ function createMetrics({ collect, processMetrics = true } = {}) {
   });
   const srtpErrors = new client.Gauge({
     name: `${PREFIX}media_srtp_errors`, help: 'SRTP/SRTCP unprotect errors of the calls live now.', registers,
-  });
-  const recordingBytes = new client.Gauge({
-    name: `${PREFIX}recording_bytes`, help: 'Bytes of recordings held in the recordings folder.', registers,
   });
   const recordingsActive = new client.Gauge({
     name: `${PREFIX}recordings_active`, help: 'Recordings running now.', registers,
@@ -214,7 +210,6 @@ function createMetrics({ collect, processMetrics = true } = {}) {
       packets: { in: count(media.packetsIn, 'media.packetsIn'), out: count(media.packetsOut, 'media.packetsOut') },
       bytes: { in: count(media.bytesIn, 'media.bytesIn'), out: count(media.bytesOut, 'media.bytesOut') },
       srtpErrors: count(media.srtpErrors, 'media.srtpErrors'),
-      recordingBytes: count(s.recordingBytes, 'recordingBytes'),
       recordingsActive: count(s.recordingsActive, 'recordingsActive'),
     };
     for (const [state, v] of values.states) calls.set({ state }, v);
@@ -226,7 +221,6 @@ function createMetrics({ collect, processMetrics = true } = {}) {
       mediaBytes.set({ direction: d }, values.bytes[d]);
     }
     srtpErrors.set(values.srtpErrors);
-    recordingBytes.set(values.recordingBytes);
     recordingsActive.set(values.recordingsActive);
   }
 

@@ -34,10 +34,18 @@ function liveMediaStats(service) {
   return sumCallStats(stats);
 }
 
+/** Recorded calls whose media runs through the server now. */
+function activeRecordings(service) {
+  return service.calls.openIds().filter((id) => service.media.getCall(id) && service.calls.get(id).record).length;
+}
+
 function snapshot(service) {
   const { byState, byPath } = service.calls.tally();
   const media = liveMediaStats(service);
-  return { callsByState: byState, callsByPath: byPath, legs: media.legs, sessions: service.sessions.live, media };
+  return {
+    callsByState: byState, callsByPath: byPath, legs: media.legs, sessions: service.sessions.live, media,
+    recordingsActive: activeRecordings(service),
+  };
 }
 
 /** Counts what the service reports (its events) into the metrics' counters. */
@@ -45,7 +53,11 @@ function countEvents(service, metrics) {
   service.calls.on('created', () => metrics.callsStarted.inc());
   service.calls.on('ended', (call) => metrics.callsEnded.inc({ reason: call.endReason || 'unknown' }));
   service.on('fallback', ({ reason }) => metrics.fallbacks.inc({ reason }));
-  service.on('session-start', () => metrics.signallingConnections.inc());
+  service.on('party-joined', () => metrics.signallingConnections.inc());
+  service.on('media-end', ({ summary, recording }) => {
+    metrics.observeCallSummary(summary);
+    if (recording) metrics.observeRecording(recording);
+  });
   service.on('api-refused', () => metrics.authFailures.inc({ kind: 'api' }));
   service.on('ws-refused', ({ reason }) => {
     if (reason === 'too-many-connections') metrics.errors.inc({ kind: 'ws-connection-limit' });

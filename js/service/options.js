@@ -20,6 +20,7 @@ const DEFAULTS = Object.freeze({
   maxCalls: 1000,
   turn: null, // {secret, urls, ttlSeconds}: coturn with use-auth-secret; the service mints credentials
   metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>`
+  trustProxy: false, // behind a reverse proxy: the per-address limit reads X-Forwarded-For
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
   maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
 });
@@ -32,6 +33,12 @@ function isPlainObject(v) {
 function int(value, name, min, max, fallback) {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) throw invalidOption(name, `an integer ${min}–${max}`, value);
+  return value;
+}
+
+function bool(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidOption(name, 'true or false', value);
   return value;
 }
 
@@ -56,7 +63,7 @@ function publicUrl(value) {
  * @returns {{secret: string, host: string, port: number, publicUrl: string|null, media: object,
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
  *   fallbackTimeoutMs: number, maxConnectionsPerIp: number, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
- *   metricsToken: string|null}}
+ *   metricsToken: string|null, trustProxy: boolean}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -107,6 +114,7 @@ function validateServiceOptions(options) {
     maxConnectionsPerIp: int(options.maxConnectionsPerIp, 'maxConnectionsPerIp', 1, 10000, DEFAULTS.maxConnectionsPerIp),
     turn,
     metricsToken,
+    trustProxy: bool(options.trustProxy, 'trustProxy', DEFAULTS.trustProxy),
   };
 }
 

@@ -82,10 +82,14 @@ class RelayMedia {
    * Ends the MediaServer call (if any) and gives what was recorded.
    * @returns {Promise<object|null>} the recording sidecar (RecordingInfo) or null
    */
+  /**
+   * Ends the MediaServer call.
+   * @returns {Promise<{summary: object, recording: object|null}|null>} null when no relay was ever made
+   */
   async end() {
     if (!this._call) return null;
     const summary = await this._call.end();
-    return (summary && summary.recording) || this._recording || null;
+    return { summary, recording: (summary && summary.recording) || this._recording || null };
   }
 }
 

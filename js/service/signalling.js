@@ -17,6 +17,20 @@ const STATUS_TEXT = { 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service 
 const TOKEN_REASONS = { malformed: 'malformed token', 'bad signature': 'invalid token', expired: 'token expired' };
 
 /** One socket, before and after its join. */
+/**
+ * Whose connection this is, for the per-address limit. Behind a reverse proxy
+ * (trustProxy) every socket comes from the proxy: then the address the proxy
+ * appended last to X-Forwarded-For is the client's (earlier entries come from
+ * the client itself and can be forged).
+ */
+function clientAddress(req, socket, trustProxy) {
+  if (trustProxy) {
+    const hops = String(req.headers['x-forwarded-for'] || '').split(',').map((h) => h.trim()).filter(Boolean);
+    if (hops.length > 0) return hops[hops.length - 1];
+  }
+  return socket.remoteAddress;
+}
+
 class Connection {
   constructor(ws, ip) {
     this.ws = ws;
@@ -63,7 +77,7 @@ function refuseUpgrade(socket, status, code, message) {
 /**
  * The /ws endpoint.
  * @param {{store: import('./call-store').CallStore, sessions: import('./session-registry').SessionRegistry,
- *   tokenKey: Buffer, maxConnectionsPerIp: number, warn: (err: unknown) => void,
+ *   tokenKey: Buffer, maxConnectionsPerIp: number, trustProxy?: boolean, warn: (err: unknown) => void,
  *   onRefused?: (reason: string) => void}} deps onRefused: a join refused (4401) or an upgrade refused (404, 429)
  * @returns {Signalling}
  */
@@ -72,7 +86,9 @@ function createSignalling(deps) {
 }
 
 class Signalling {
-  constructor({ store, sessions, tokenKey, maxConnectionsPerIp, warn, onRefused = () => {} }) {
+  constructor({ store, sessions, tokenKey, maxConnectionsPerIp, trustProxy = false, warn, onRefused = () => {}, onJoined = () => {} }) {
+    this._onJoined = onJoined;
+    this._trustProxy = trustProxy;
     this._store = store;
     this._sessions = sessions;
     this._tokenKey = tokenKey;
@@ -109,7 +125,7 @@ class Signalling {
         return refuseUpgrade(socket, 404, 'ERR_NOT_FOUND', 'no such endpoint');
       }
       if (this._closing) return refuseUpgrade(socket, 503, 'ERR_SERVER_CLOSED', 'the service is closing');
-      const ip = socket.remoteAddress;
+      const ip = clientAddress(req, socket, this._trustProxy);
       if (!this._limiter.acquire(ip)) {
         this._emitRefused('too-many-connections');
         return refuseUpgrade(socket, 429, 'ERR_TOO_MANY_CONNECTIONS', `at most ${this._maxPerIp} connections per address`);
@@ -171,6 +187,7 @@ class Signalling {
     if (call.state === 'ended') return this._refuse(conn, 'the call has ended');
     conn.party = verdict.party;
     conn.session = this._sessions.join(call, verdict.party, conn);
+    this._guard(() => this._onJoined(call.id, verdict.party));
     return undefined;
   }
 

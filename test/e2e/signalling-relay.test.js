@@ -187,5 +187,10 @@ describe('signalling in relay mode, end to end (a MediaServer plays the browsers
     const sidecar = JSON.parse(fs.readFileSync(path.join(recordingsDir, rec.folder, 'recording.json'), 'utf8'));
     assert.strictEqual(sidecar.callId, call.id);
     assert.deepStrictEqual(rec.files.map((f) => f.name), sidecar.files.map((f) => f.name));
+    // /metrics counts the finished recording (these MediaServer "browsers" send no RTP, so no media totals here).
+    const text = await service.metrics.render();
+    const value = (name) => Number((text.split('\n').find((l) => l.startsWith(`${name} `)) || ' 0').split(' ').pop());
+    assert.strictEqual(value('lcc_recordings_finished_total{result="complete"}'), 1);
+    assert.strictEqual(value('lcc_recording_written_bytes_total'), sidecar.files.reduce((n, f) => n + f.bytes, 0));
   });
 });

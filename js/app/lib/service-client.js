@@ -21,20 +21,18 @@ function serviceError(message, status, code) {
  */
 function createServiceClient(http, config) {
   const base = new URL(config.serviceUrl);
-  const prefix = base.pathname.replace(/\/+$/, '');
 
   async function request(method, path, body) {
     if (!config.serviceSecret) {
       throw serviceError('the call service secret is not set (LivechatCalls_Service_Secret)', 0, 'ERR_NOT_CONFIGURED');
     }
-    const fullPath = `${prefix}${path}`;
     const content = body === undefined ? '' : JSON.stringify(body);
     const headers = {
-      ...signRequest({ secret: config.serviceSecret, method, path: fullPath, body: content }),
+      ...signRequest({ secret: config.serviceSecret, method, path, body: content }),
       accept: 'application/json',
     };
     if (content) headers['content-type'] = 'application/json';
-    const url = `${base.origin}${fullPath}`;
+    const url = `${base.origin}${path}`;
     let res;
     try {
       const options = { headers, timeout: TIMEOUT_MS };

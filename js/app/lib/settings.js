@@ -86,6 +86,8 @@ function checkServiceUrl(v) {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
   if (url.username || url.password) return 'must not hold a user name or password (the shared secret authenticates the App)';
   if (url.search || url.hash) return 'must not have a query string or fragment';
+  // The service serves /api, /ws and /call at its root, and the App signs the exact path.
+  if (url.pathname !== '/') return 'must not have a path: the call service answers at the root of its host (e.g. https://calls.example.com)';
   return null;
 }
 

@@ -45,6 +45,7 @@ describe('App settings', () => {
     [ids.serviceUrl, 'ftp://calls.example.com', /http:\/\/ or https:\/\//],
     [ids.serviceUrl, 'http://u:p@calls.example.com', /user name or password/],
     [ids.serviceUrl, 'not a url', /http:\/\/ or https:\/\/ URL/],
+    [ids.serviceUrl, 'https://calls.example.com/lcc', /must not have a path/],
     [ids.serviceSecret, 'short', /at least 16/],
   ];
   for (const [id, value, why] of bad) {
@@ -58,7 +59,7 @@ describe('App settings', () => {
   it("good values pass: Rocket.Chat's WebRTC_Servers format with %-escapes, a ring timeout given as text", () => {
     assert.strictEqual(checkSetting(ids.iceServers, 'stun:stun.example.com:19302, team%40rocket.chat:p%3Ass@turn:turn.example.com:3478?transport=tcp'), null);
     assert.strictEqual(checkSetting(ids.ringTimeout, '45'), null);
-    assert.strictEqual(checkSetting(ids.serviceUrl, 'https://calls.example.com/lcc'), null);
+    assert.strictEqual(checkSetting(ids.serviceUrl, 'https://calls.example.com:8443/'), null);
     assert.strictEqual(checkSetting(ids.jitsiDomain, 'jitsi.example.com:8443'), null);
   });
 });

@@ -68,7 +68,6 @@ describe('metrics: createMetrics', function () {
           legs: 4,
           sessions: 3,
           media: { packetsIn: 100, packetsOut: 90, bytesIn: 12000, bytesOut: 11000, srtpErrors: 1 },
-          recordingBytes: 123456,
           recordingsActive: 1,
         };
       },
@@ -88,7 +87,6 @@ describe('metrics: createMetrics', function () {
     assert.strictEqual(s['lcc_media_bytes{direction="in"}'], 12000);
     assert.strictEqual(s['lcc_media_bytes{direction="out"}'], 11000);
     assert.strictEqual(s.lcc_media_srtp_errors, 1);
-    assert.strictEqual(s.lcc_recording_bytes, 123456);
     assert.strictEqual(s.lcc_recordings_active, 1);
     assert.strictEqual(s.lcc_metrics_collect_success, 1);
     active = 3;

@@ -424,6 +424,22 @@ describe('signalling WebSocket', function () {
         await s.close();
       }
     });
+    it('behind a proxy (trustProxy), the limit counts the last X-Forwarded-For hop, not the proxy', async function () {
+      const s = createCallService({ secret: SECRET, port: 0, maxConnectionsPerIp: 1, trustProxy: true, media: { listenAddresses: ['127.0.0.1'] } });
+      try {
+        const { url: u } = await s.listen();
+        const via = (client) => ({ headers: { 'x-forwarded-for': `10.9.9.9, ${client}` } });
+        const a = new Client(u, '/ws', via('198.51.100.1'));
+        const b = new Client(u, '/ws', via('198.51.100.2'));
+        clients.push(a, b);
+        await Promise.all([a.opened, b.opened]);
+        // Same last hop, whatever the client wrote before it: over the limit.
+        const c = new Client(u, '/ws', via('198.51.100.1'));
+        await assert.rejects(c.opened, { status: 429 });
+      } finally {
+        await s.close();
+      }
+    });
   });
 
   describe('the service object', function () {
