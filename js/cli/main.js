@@ -3,6 +3,7 @@
 // npx livechat-calls recordings [--dir DIR]            list recordings
 // npx livechat-calls recordings check <id|folder> [--dir DIR]   verify one recording's files
 // npx livechat-calls app-package [OUT.zip]             write the Rocket.Chat App package
+// npx livechat-calls serve                             run the call service (as `npm start`; env: docs/deployment.md)
 
 const path = require('path');
 const { listRecordings, checkRecording } = require('../api/recordings');
@@ -12,6 +13,7 @@ function usage(code) {
     'usage: livechat-calls recordings [--dir DIR]\n' +
     '       livechat-calls recordings check <call id or folder> [--dir DIR]\n' +
     '       livechat-calls app-package [OUT.zip]   (default ./livechat-calls-app.zip)\n' +
+    '       livechat-calls serve                   the call service; configured by LCC_* variables (serve --help)\n' +
     'DIR defaults to $LCC_RECORDINGS_DIR or ./recordings\n');
   process.exit(code);
 }
@@ -90,6 +92,10 @@ function main(argv) {
   dir = path.resolve(dir);
   if (args[0] === '--help' || args[0] === '-h') usage(0);
   if (args[0] === 'app-package' && args.length <= 2) return appPackage(args[1] || 'livechat-calls-app.zip');
+  if (args[0] === 'serve') {
+    require('../service/main'); // runs until SIGINT/SIGTERM; reads --help from argv itself
+    return undefined;
+  }
   if (args[0] !== 'recordings') usage(2);
   if (args.length === 1) return list(dir);
   if (args[1] === 'check' && args[2]) return check(dir, args[2]);
