@@ -23,6 +23,12 @@ const { applyEvent, joinInfo, RING_TIMEOUT_JOB } = require('./lib/call-lifecycle
 const { findCall, latestCallInRoom } = require('./lib/call-sessions');
 const { createServiceClient } = require('./lib/service-client');
 
+/** A setting's value fit for the log: WebRTC_Servers without its TURN user names and passwords. */
+function withoutCredentials(id, value) {
+  if (id !== ids.iceServers || typeof value !== 'string') return value;
+  return value.split(',').map((entry) => entry.replace(/^\s*[^@]*@/, '***@')).join(',');
+}
+
 class LivechatCallsApp extends App {
   constructor(info, logger, accessors) {
     super(info, logger, accessors);
@@ -66,7 +72,7 @@ class LivechatCallsApp extends App {
    * @param {import('@rocket.chat/apps-engine/definition/accessors').IHttp} http
    */
   async onSettingUpdated(setting, configurationModify, read, http) {
-    const shown = setting.type === 'password' ? '(hidden)' : JSON.stringify(setting.value);
+    const shown = setting.type === 'password' ? '(hidden)' : JSON.stringify(withoutCredentials(setting.id, setting.value));
     this.getLogger().info(`setting ${setting.id} is now ${shown}; it applies from the next call`);
     if (setting.id !== ids.serviceUrl && setting.id !== ids.serviceSecret) return;
     const config = await readConfig(read);

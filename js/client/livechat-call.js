@@ -128,11 +128,16 @@ export class LivechatCall extends Emitter {
    * @returns {Promise<object>}
    */
   async join() {
+    if (this._ended) throw clientError('ERR_CLOSED', 'the call was closed');
     if (this.state !== 'idle') throw clientError('ERR_ALREADY_JOINED', 'join() was already called');
     this._setState('connecting');
     try {
       if (!this.localStream) this.localStream = await this._getMedia();
-      if (this._ended) throw clientError('ERR_CLOSED', 'the call was closed');
+      if (this._ended) {
+        // Closed while the browser asked for the devices: release them now (_finish already ran).
+        if (this._ownsStream) for (const t of this.localStream.getTracks()) t.stop();
+        throw clientError('ERR_CLOSED', 'the call was closed');
+      }
       return await this._socket.connect();
     } catch (err) {
       this._finish(null);

@@ -13,6 +13,14 @@ const { sendFromFolder, sendHtmlPage, sendText } = require('./static-files');
 
 const PAGES_DIR = path.join(__dirname, 'pages');
 
+function decodeURIComponentSafe(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** @param {import('./call-service').CallService} service */
 function mountCallPage(service) {
   service.addRoute('/call', (req, res) => {
@@ -23,7 +31,10 @@ function mountCallPage(service) {
   });
   service.addRoute('/assets', (req, res) => {
     req.resume();
-    sendFromFolder(req, res, PAGES_DIR, req.url.split('?')[0].slice('/assets/'.length));
+    const rest = req.url.split('?')[0].slice('/assets/'.length);
+    // Pages go out only through their own routes, with their CSP.
+    if (/\.html?$/i.test(decodeURIComponentSafe(rest))) sendText(res, 404, 'not found');
+    else sendFromFolder(req, res, PAGES_DIR, rest);
   });
 }
 

@@ -16,6 +16,26 @@ const { createAuthenticator } = require('./auth');
 const { CallStore } = require('./call-store');
 const { derivePartyTokenKey, mintPartyToken } = require('./party-tokens');
 const { turnIceServers } = require('./turn-credentials');
+const { MAX_ICE_URLS } = require('../api/ice-servers');
+
+/**
+ * RTCIceServer[] cut to the core's limit of URLs, keeping the first ones;
+ * `onDropped` hears the URLs left out.
+ */
+function capIceUrls(servers, onDropped) {
+  let room = MAX_ICE_URLS;
+  const kept = [];
+  const dropped = [];
+  for (const server of servers) {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    const fit = urls.slice(0, Math.max(0, room));
+    dropped.push(...urls.slice(fit.length));
+    room -= fit.length;
+    if (fit.length > 0) kept.push({ ...server, urls: fit.length === 1 && !Array.isArray(server.urls) ? fit[0] : fit });
+  }
+  if (dropped.length > 0) onDropped(dropped);
+  return kept;
+}
 const { createHttpApi } = require('./http-api');
 const { createSignalling } = require('./signalling');
 const { SessionRegistry } = require('./session-registry');
@@ -108,19 +128,42 @@ class CallService extends EventEmitter {
   }
 
   /**
+   * The server's own TURN credentials: minted for 'lcc-server' and reused
+   * until half their lifetime is gone, so the server's ICE list stays the
+   * same from call to call (see _mediaForSessions).
+   */
+  _serverTurn() {
+    const turn = this._config.turn;
+    if (!turn) return [];
+    const now = Date.now();
+    if (!this._serverTurnCache || now > this._serverTurnCache.renewAt) {
+      this._serverTurnCache = { servers: turnIceServers(turn, 'lcc-server', now), renewAt: now + (turn.ttlSeconds * 1000) / 2 };
+    }
+    return this._serverTurnCache.servers;
+  }
+
+  /**
    * The MediaServer as the sessions use it. Before a relayed call is created,
-   * the server's own ICE agents get that call's STUN/TURN servers and TURN
-   * credentials minted for the server's side of the call, so that the server
-   * can reach browsers through TURN too. (setIceServers() applies to calls
-   * created after it, in order, so no await is needed.)
+   * the server's own ICE agents get the call's STUN/TURN servers (the App's
+   * WebRTC_Servers) plus the server's own TURN credentials, so that the server
+   * can reach browsers through TURN too. The MediaServer has one list for all
+   * calls: it is replaced only when it changes (normally never, since every
+   * call comes from the same Rocket.Chat setting), and cut to the core's
+   * limit of URLs with a warning rather than refused.
    */
   _mediaForSessions() {
     const base = this._config.media.iceServers || [];
     return {
       createCall: (opts) => {
         const call = this.calls.get(opts.id);
-        const list = [...base, ...(call ? call.iceServers : []), ...this._mintTurn(`${opts.id}-server`)];
-        this.media.setIceServers(list).catch((err) => this._warn(err));
+        const list = capIceUrls([...base, ...(call ? call.iceServers : []), ...this._serverTurn()], (dropped) => {
+          this._warn(new Error(`the server's ICE servers hold more than ${MAX_ICE_URLS} URLs; left out: ${dropped.join(', ')}`));
+        });
+        const key = JSON.stringify(list);
+        if (key !== this._serverIceKey) {
+          this._serverIceKey = key;
+          this.media.setIceServers(list).catch((err) => this._warn(err));
+        }
         return this.media.createCall(opts);
       },
     };

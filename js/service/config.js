@@ -28,7 +28,7 @@ const ENV = Object.freeze({
   LCC_MAX_CALLS: 'concurrent calls (default 1000)',
   LCC_MAX_CONNECTIONS_PER_IP: 'concurrent signalling sockets per client IP (default 20)',
   LCC_FALLBACK_TIMEOUT_MS: 'how long peer-to-peer may take before calls move to the server (default 5000)',
-  LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default 1; set 0 in production)',
+  LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default: 1 when LCC_HOST is a loopback address, else 0)',
   LCC_TRUST_PROXY: 'set 1 behind a reverse proxy: per-address limits use the last X-Forwarded-For hop (default 0)',
   LCC_METRICS_TOKEN: 'when set, /metrics wants Authorization: Bearer <token> (default: open)',
   LCC_TOKEN_TTL: 'lifetime of party tokens in seconds (default 7200)',
@@ -133,7 +133,10 @@ function configFromEnv(env, cwd) {
   }
   const tokenTtl = intVar(env, 'LCC_TOKEN_TTL', 60, 7 * 86400);
   if (tokenTtl !== undefined) service.tokenTtlSeconds = tokenTtl;
-  return { service, demo: env.LCC_DEMO !== '0', recordingsDir, secretSource: source, secretCreated: created };
+  // The demo has no login: on by default only where nobody else can reach it.
+  const loopback = ['localhost', '127.0.0.1', '::1'].includes(service.host);
+  const demo = env.LCC_DEMO === undefined ? loopback : env.LCC_DEMO === '1';
+  return { service, demo, recordingsDir, secretSource: source, secretCreated: created };
 }
 
 module.exports = { configFromEnv, ENV };

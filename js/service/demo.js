@@ -280,6 +280,11 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
         const allow = matches.map((x) => x.r.method).join(', ');
         throw new HttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${pathname} allows ${allow}`, { allow });
       }
+      // JSON only: another site's page cannot send that without a CORS preflight we never answer.
+      if (req.method === 'POST' && !/^application\/json\b/i.test(req.headers['content-type'] || '')) {
+        req.resume();
+        throw new HttpError(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send JSON (content-type: application/json)');
+      }
       const [status, body] = await hit.r.run(req, hit.m);
       sendJson(res, status, body);
     } catch (err) {

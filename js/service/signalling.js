@@ -185,6 +185,7 @@ class Signalling {
     const call = this._store.get(verdict.callId);
     if (!call) return this._refuse(conn, 'unknown call');
     if (call.state === 'ended') return this._refuse(conn, 'the call has ended');
+    if (this._closing) return this._refuse(conn, 'the service is closing');
     conn.party = verdict.party;
     conn.session = this._sessions.join(call, verdict.party, conn);
     this._guard(() => this._onJoined(call.id, verdict.party));

@@ -54,6 +54,7 @@ describe('calls from the Rocket.Chat App', function () {
     const { callId, messageId } = started.content.call;
     assert.match(started.content.join.token, /^v1\./, 'the agent gets a signalling token');
 
+    assert.strictEqual((await visitorApi('visitor/call')).content.join, null, 'no visitor token before accepting');
     // The visitor presses Join call in the widget.
     await env.host.livechatBlockAction({ actionId: JOIN, value: callId, messageId, roomId: env.room.id, visitorToken: env.visitor.token });
     let msg = onlyCall();
@@ -201,9 +202,9 @@ describe('calls from the Rocket.Chat App', function () {
     const join = msg.blocks.find((b) => b.type === 'actions').elements.find((e) => e.actionId === JOIN);
     assert.strictEqual(join.url, url);
     assert.strictEqual(env.service.calls.size, before);
-    const fetched = await visitorApi('visitor/call');
-    assert.deepStrictEqual(fetched.content.join, { url });
+    assert.strictEqual((await visitorApi('visitor/call')).content.join, null, 'nothing to join before accepting');
     await env.host.livechatBlockAction({ actionId: JOIN, value: msg.customFields.callId, messageId: msg.id, roomId: env.room.id, visitorToken: env.visitor.token });
+    assert.deepStrictEqual((await visitorApi('visitor/call')).content.join, { url });
     await env.host.blockAction({ actionId: END, value: msg.customFields.callId, messageId: msg.id, roomId: env.room.id, userId: env.agent.id });
     assert.deepStrictEqual(env.host.messageHistory(msg.id).map((m) => m.customFields.callStatus), ['ringing', 'inProgress', 'ended']);
     assertOnlyErrors(env.host);

@@ -68,6 +68,7 @@ describe('App settings in the Apps-Engine', function () {
     const res = await env.host.executeApi('agent/call/start', { method: 'post', content: { rid: env.room.id }, userId: env.agent.id });
     assert.strictEqual(res.status, 201, JSON.stringify(res.content));
     const call = await env.service.calls.get(res.content.call.callId);
+    assert.ok(!JSON.stringify(env.host.logs()).includes('p%3Ass'), 'the TURN password is not logged');
     assert.deepStrictEqual(call.iceServers, [
       { urls: 'stun:127.0.0.1:3478' },
       { urls: 'turn:127.0.0.1:3478?transport=tcp', username: 'team@rocket.chat', credential: 'p:ss' },

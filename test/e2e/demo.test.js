@@ -111,6 +111,10 @@ describe('the demo pages call each other through the call service', function () 
     }
     assert.deepStrictEqual((await json(port, '/demo/incoming')).body, { call: null });
     assert.strictEqual((await json(port, '/demo/calls', { method: 'POST', body: '{"video":"yes"}' })).status, 400);
+    // A form post from another site (no JSON content type) is refused before anything happens.
+    const form = await request(port, '/demo/calls', { method: 'POST', body: 'video=true', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.strictEqual(form.status, 415);
+    assert.deepStrictEqual((await json(port, '/demo/incoming')).body, { call: null });
   });
 
   it('a recording file is served only when its sidecar lists it, never through a symlink out of the folder', async function () {

@@ -52,7 +52,9 @@ async function visitorEvent(ctx, token, roomId, event) {
 async function fetchCall(ctx, roomId, party) {
   const found = await latestOrNotFound(ctx, roomId);
   const session = await settleIfOverdue(ctx, found);
-  const join = ACTIVE.has(session.callStatus) ? await joinInfo(ctx, session, party) : null;
+  // The visitor joins only once they accepted; the agent may join while it rings.
+  const joinable = party === 'visitor' ? session.callStatus === 'inProgress' : ACTIVE.has(session.callStatus);
+  const join = joinable ? await joinInfo(ctx, session, party) : null;
   return { call: party === 'visitor' ? visitorView(session) : session, join };
 }
 

@@ -175,4 +175,4 @@ function closeAllBrowsers() {
 // Playwright kills its browsers when Node exits; the profiles are ours to remove.
 process.once('exit', () => { for (const b of open) { removeDir(b.profileDir); removeDir(b.wrapperDir); } });
 
-module.exports = { launchBrowser, closeAllBrowsers, assertPrivateNetns, browserEnv, CHROMIUM, BASE_ARGS };
+module.exports = { launchBrowser, closeAllBrowsers, assertPrivateNetns, browserEnv, withTimeout, CHROMIUM, BASE_ARGS };

@@ -30,9 +30,9 @@
 // --allow-loopback-in-peer-connection (left out by default, or it would also offer
 // 127.0.0.1 candidates that point into each browser's own namespace).
 //
-// Pages: startPageServer() in pages.js listens on 127.0.0.1 only, which a client
-// namespace cannot reach, so the topology serves test/e2e/pages itself on
-// 203.0.113.1 (topology.baseUrl) and tells Chromium to treat that origin as secure
+// Pages: a client namespace cannot reach 127.0.0.1, so the topology serves
+// test/e2e/pages (startPageServer) on 203.0.113.1 (topology.baseUrl) and tells
+// Chromium to treat that origin as secure
 // (getUserMedia needs a secure context; http://127.0.0.1 is one, http://203.0.113.1 is not).
 //
 // close() closes the browsers, the STUN server and the page server, deletes the
@@ -42,10 +42,9 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const http = require('http');
 const { execFileSync, execFile, spawn } = require('child_process');
-const { BASE_ARGS, CHROMIUM, assertPrivateNetns, browserEnv } = require('./browser');
-const { PAGES_DIR } = require('./pages');
+const { BASE_ARGS, CHROMIUM, assertPrivateNetns, browserEnv, withTimeout } = require('./browser');
+const { startPageServer } = require('./pages');
 
 const CORE_ADDRESS = '203.0.113.1';
 const PREFIX = 24;
@@ -129,48 +128,6 @@ const liveNamespaces = new Set();
 process.once('exit', () => {
   for (const ns of liveNamespaces) { try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }); } catch { /* gone */ } }
 });
-
-function startPageServer(host, dir = PAGES_DIR) {
-  const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
-  const clients = []; // { address, port, url }
-  const server = http.createServer((req, res) => {
-    clients.push({ address: req.socket.remoteAddress, port: req.socket.remotePort, url: req.url });
-    const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
-    const type = TYPES[path.extname(name)];
-    if (name === 'whoami') {
-      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-        .end(JSON.stringify({ address: req.socket.remoteAddress, port: req.socket.remotePort }));
-      return;
-    }
-    if (req.method !== 'GET' || !type || name.includes('/') || name.includes('\\') || name.startsWith('.')) {
-      res.writeHead(404).end();
-      return;
-    }
-    fs.readFile(path.join(dir, name), (err, body) => {
-      if (err) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address();
-      resolve({
-        baseUrl: `http://${host}:${port}`,
-        clients,
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-      });
-    });
-  });
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms ${what}`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Builds the topology (see the top of this file).
@@ -262,7 +219,7 @@ async function createNatTopology() {
       topo[side] = { ns: client, natNs: nat, address: s.address, natAddress: s.nat };
     }
 
-    pages = await startPageServer(CORE_ADDRESS);
+    pages = await startPageServer({ host: CORE_ADDRESS });
     topo.baseUrl = pages.baseUrl;
     topo.pageClients = pages.clients;
   } catch (e) {

@@ -20,12 +20,23 @@ const PAGES_DIR = path.resolve(__dirname, '..', 'pages');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
 /**
- * Serves the files of test/e2e/pages (flat, no subfolders) on 127.0.0.1.
- * @returns {Promise<{baseUrl: string, close: () => Promise<void>}>}
+ * Serves the files of test/e2e/pages (flat, no subfolders), on 127.0.0.1 by
+ * default. It records who fetched what (`clients`: the NAT tests check which
+ * address a page request came from) and answers /whoami with the caller's
+ * address and port.
+ * @param {{dir?: string, host?: string}} [opts]
+ * @returns {Promise<{baseUrl: string, clients: {address: string, port: number, url: string}[], close: () => Promise<void>}>}
  */
-function startPageServer({ dir = PAGES_DIR } = {}) {
+function startPageServer({ dir = PAGES_DIR, host = '127.0.0.1' } = {}) {
+  const clients = [];
   const server = http.createServer((req, res) => {
+    clients.push({ address: req.socket.remoteAddress, port: req.socket.remotePort, url: req.url });
     const name = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+    if (name === 'whoami') {
+      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
+        .end(JSON.stringify({ address: req.socket.remoteAddress, port: req.socket.remotePort }));
+      return;
+    }
     const type = TYPES[path.extname(name)];
     if (req.method !== 'GET' || !type || name.includes('/') || name.includes('\\') || name.startsWith('.')) {
       res.writeHead(404).end();
@@ -38,10 +49,11 @@ function startPageServer({ dir = PAGES_DIR } = {}) {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address();
       resolve({
-        baseUrl: `http://127.0.0.1:${port}`,
+        baseUrl: `http://${host}:${port}`,
+        clients,
         close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
       });
     });

@@ -42,7 +42,7 @@ describe('call page without the demo', () => {
   });
 
   it('the demo pages and anything outside the folders are not there', async () => {
-    for (const p of ['/visitor', '/agent', '/recordings', '/demo/', '/call/x', '/assets/../package.json', '/assets/%2e%2e/package.json', '/client/README.md']) {
+    for (const p of ['/visitor', '/agent', '/recordings', '/demo/', '/call/x', '/assets/../package.json', '/assets/%2e%2e/package.json', '/client/README.md', '/assets/call.html', '/assets/%63all.html']) {
       assert.strictEqual((await get(port, p)).status, 404, p);
     }
   });

@@ -42,6 +42,8 @@ describe('call service configuration from the environment', () => {
     assert.strictEqual(c.service.media.announcedAddress, '203.0.113.9');
     assert.deepStrictEqual(c.service.media.iceServers, [{ urls: 'turn:127.0.0.1:3478', username: 'u', credential: 'p' }]);
     assert.deepStrictEqual([c.service.maxCalls, c.service.fallbackTimeoutMs, c.demo], [50, 3000, false]);
+    assert.strictEqual(configFromEnv({ LCC_HOST: "0.0.0.0", LCC_SECRET: "s".repeat(20) }, cwd).demo, false, "no demo by default off loopback");
+    assert.strictEqual(configFromEnv({ LCC_HOST: "0.0.0.0", LCC_SECRET: "s".repeat(20), LCC_DEMO: "1" }, cwd).demo, true);
     assert.ok(!fs.existsSync(path.join(cwd, 'data', 'secret')), 'no secret file when LCC_SECRET is given');
   });
 
