@@ -30,6 +30,7 @@
 const path = require('path');
 const { HttpError, readBody, sendJson, sendError } = require('./http-json');
 const { parseJsonObject, checkCreateCall } = require('./requests');
+const { signallingUrlOf } = require('./http-api');
 const { isCallId } = require('./call-store');
 const { listRecordings } = require('../api/recordings');
 const { resolveInside, sendFile, sendText, sendFromFolder, sendHtmlPage } = require('./static-files');
@@ -42,11 +43,6 @@ const SSE_KEEPALIVE_MS = 15000;
 const PAGES = { '/visitor': 'visitor.html', '/agent': 'agent.html', '/recordings': 'recordings.html' };
 const PREFIXES = ['/', '/demo', '/visitor', '/agent', '/recordings'];
 const SAFE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-/** http(s)://host -> ws(s)://host/ws */
-function signallingUrlOf(publicUrl) {
-  return `${publicUrl.replace(/^http/, 'ws')}/ws`;
-}
 
 /**
  * Builds the demo's request handler (without registering it).
@@ -72,14 +68,9 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
   const keepalive = setInterval(() => { for (const res of sseClients) res.write(': keepalive\n\n'); }, SSE_KEEPALIVE_MS);
   keepalive.unref();
 
-  function publicUrlFor(req) {
-    if (service.publicUrl) return service.publicUrl;
-    return `http://${req.headers.host || '127.0.0.1'}`;
-  }
-
-  function tokenResponse(req, demoCall, party) {
+  function tokenResponse(demoCall, party) {
     const { token, expiresAt } = mint(demoCall.id, party);
-    return { callId: demoCall.id, party, token, expiresAt, signallingUrl: signallingUrlOf(publicUrlFor(req)), video: demoCall.video };
+    return { callId: demoCall.id, party, token, expiresAt, signallingUrl: signallingUrlOf(service.publicUrl), video: demoCall.video };
   }
 
   /** What the pages learn about a call. */
@@ -175,7 +166,7 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
     demoCall.ringTimer.unref();
     current = demoCall;
     publish('incoming', describe(demoCall));
-    return [201, { ...tokenResponse(req, demoCall, 'agent'), record: demoCall.record, ringTimeoutSeconds }];
+    return [201, { ...tokenResponse(demoCall, 'agent'), record: demoCall.record, ringTimeoutSeconds }];
   }
 
   async function ringAnswer(req, id, action) {
@@ -191,7 +182,7 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
       demoCall.status = 'accepted';
       demoCall.acceptedAt = new Date().toISOString();
       publish('ringEnded', describe(demoCall));
-      return [200, tokenResponse(req, demoCall, 'visitor')];
+      return [200, tokenResponse(demoCall, 'visitor')];
     }
     await endCall(id, action === 'decline' ? 'declined' : 'cancelled', action === 'decline' ? 'visitor' : 'agent');
     return [200, describe(demoCall)];

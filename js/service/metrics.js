@@ -41,7 +41,7 @@ const client = require('prom-client');
 const PREFIX = 'lcc_';
 const CALL_STATES = ['created', 'active', 'ended'];
 const CALL_PATHS = ['p2p', 'relay', 'none'];
-const END_REASONS = ['ended', 'declined', 'missed', 'cancelled', 'service-restart'];
+const END_REASONS = ['ended', 'declined', 'missed', 'cancelled', 'service-closed'];
 const AUTH_KINDS = ['api', 'ws'];
 /** @type {Array<'in'|'out'>} */
 const DIRECTIONS = ['in', 'out'];

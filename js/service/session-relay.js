@@ -79,11 +79,7 @@ class RelayMedia {
   }
 
   /**
-   * Ends the MediaServer call (if any) and gives what was recorded.
-   * @returns {Promise<object|null>} the recording sidecar (RecordingInfo) or null
-   */
-  /**
-   * Ends the MediaServer call.
+   * Ends the MediaServer call: its summary, and the recording sidecar if it was recorded.
    * @returns {Promise<{summary: object, recording: object|null}|null>} null when no relay was ever made
    */
   async end() {

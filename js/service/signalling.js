@@ -16,7 +16,6 @@ const CLOSE_GRACE_MS = 1000;
 const STATUS_TEXT = { 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 const TOKEN_REASONS = { malformed: 'malformed token', 'bad signature': 'invalid token', expired: 'token expired' };
 
-/** One socket, before and after its join. */
 /**
  * Whose connection this is, for the per-address limit. Behind a reverse proxy
  * (trustProxy) every socket comes from the proxy: then the address the proxy
@@ -31,6 +30,7 @@ function clientAddress(req, socket, trustProxy) {
   return socket.remoteAddress;
 }
 
+/** One socket, before and after its join. */
 class Connection {
   constructor(ws, ip) {
     this.ws = ws;

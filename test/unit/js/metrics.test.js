@@ -40,7 +40,7 @@ describe('metrics: createMetrics', function () {
     assert.strictEqual(s.lcc_calls_started_total, 2);
     assert.strictEqual(s['lcc_calls_ended_total{reason="declined"}'], 1);
     assert.strictEqual(s['lcc_calls_ended_total{reason="ended"}'], 0, 'known reasons start at 0');
-    assert.strictEqual(s['lcc_calls_ended_total{reason="service-restart"}'], 0);
+    assert.strictEqual(s['lcc_calls_ended_total{reason="service-closed"}'], 0);
     assert.strictEqual(s['lcc_fallbacks_total{reason="ice-failed"}'], 1);
     assert.strictEqual(s.lcc_signalling_connections_total, 3);
     assert.strictEqual(s['lcc_auth_failures_total{kind="ws"}'], 1);
