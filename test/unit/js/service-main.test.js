@@ -1,0 +1,67 @@
+'use strict';
+// `npm start`'s main job (js/service/main.js) as an operator runs it: it says
+// where to click, serves the demo and health on embedded defaults (with the
+// folders taken from the environment here), keeps the shared secret it made,
+// and stops cleanly on SIGTERM.
+
+const assert = require('assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn } = require('child_process');
+
+const MAIN = path.join(__dirname, '..', '..', '..', 'js', 'service', 'main.js');
+
+function start(env) {
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const url = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 15000);
+    child.stdout.on('data', () => {
+      const m = /call service on (http:\/\/\S+)/.exec(out);
+      if (m && out.includes('shared secret for the Rocket.Chat App')) { // the last line printed
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
+  });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, url, exited, output: () => out };
+}
+
+describe('npm start (js/service/main.js)', function () {
+  this.timeout(30000);
+  let dir;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-main-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('prints where to click, serves the demo and /healthz, keeps its secret, and exits 0 on SIGTERM', async () => {
+    const env = { LCC_PORT: '0', LCC_HOST: '127.0.0.1', LCC_DATA_DIR: path.join(dir, 'data'), LCC_RECORDINGS_DIR: path.join(dir, 'rec') };
+    const run = start(env);
+    const url = await run.url;
+    for (const line of ['agent console:', 'visitor widget:', 'recordings:', 'health, metrics:']) assert.ok(run.output().includes(line), run.output());
+    assert.match(run.output(), /shared secret for the Rocket\.Chat App: created in .*data\/secret/);
+    assert.strictEqual((await fetch(`${url}/healthz`)).status, 200);
+    for (const page of ['/agent', '/visitor', '/recordings', '/call']) assert.strictEqual((await fetch(url + page)).status, 200, page);
+    const secret = fs.readFileSync(path.join(dir, 'data', 'secret'), 'utf8');
+    run.child.kill('SIGTERM');
+    assert.deepStrictEqual(await run.exited, { code: 0, signal: null });
+    // A second start reuses the secret the App was given.
+    const again = start(env);
+    await again.url;
+    assert.match(again.output(), /shared secret for the Rocket\.Chat App: from .*data\/secret/);
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'data', 'secret'), 'utf8'), secret);
+    again.child.kill('SIGTERM');
+    assert.strictEqual((await again.exited).code, 0);
+  });
+
+  it('a malformed variable stops the start with a message naming it (exit 1)', async () => {
+    const run = start({ LCC_PORT: 'eighty', LCC_DATA_DIR: path.join(dir, 'data') });
+    const { code } = await run.exited;
+    assert.strictEqual(code, 1);
+    assert.match(run.output(), /LCC_PORT must be a whole number/);
+  });
+});
