@@ -177,9 +177,10 @@ class CallService extends EventEmitter {
    * @returns {Promise<object|undefined>} the stored call; undefined when unknown
    */
   async endCall(id, { reason, by }) {
+    // A live (or still ending) session: this waits until its recording is referenced.
+    if (await this._sessions.end(id, { reason, by })) return this.calls.get(id);
     const before = this.calls.get(id);
     if (!before || before.state === 'ended') return before;
-    if (await this._sessions.end(id, { reason, by })) return this.calls.get(id);
     // Nobody joined: the media (if any) ends first, so an ended call never still carries media.
     const mediaCall = this.media.closed ? undefined : this.media.getCall(id);
     if (mediaCall) await mediaCall.end().catch(() => {}); // it may have ended on its own meanwhile

@@ -72,6 +72,8 @@ class CallSession {
    * @param {{send(msg: object): void, close(code: number, reason?: string): void}} conn
    */
   join(party, conn) {
+    // First what may throw (a replaced iceServersFor), so a failed join leaves no trace.
+    const iceServers = this._iceServersFor(this._call, party);
     const old = this.sockets[party];
     this.sockets[party] = conn;
     if (old) {
@@ -88,7 +90,7 @@ class CallSession {
     const other = OTHER[party];
     conn.send({
       type: 'joined', callId: this.id, party, mode: this.mode, relayPolicy: this.relayPolicy,
-      iceServers: this._iceServersFor(this._call, party), peerPresent: !!this.sockets[other], resumed,
+      iceServers, peerPresent: !!this.sockets[other], resumed,
       fallbackTimeoutMs: this._fallbackTimeoutMs,
     });
     if (!old) this._send(other, { type: 'peer', present: true });
@@ -300,12 +302,13 @@ class CallSession {
       conn.send({ type: 'ended', reason, by });
       conn.close(1000, 'call ended');
     }
-    this._onEnded(this);
     this._notify('session-end', { callId: this.id, reason, by });
     const media = this._relay ? await this._relay.end().catch((err) => { this._warn(err); return null; }) : null;
     await ending;
     if (media) this._notify('media-end', { callId: this.id, summary: media.summary, recording: media.recording });
     if (media && media.recording) await this._update((c) => { c.recording = recordingRef(media.recording); });
+    // Findable until here, so a concurrent end waits for the recording reference too.
+    this._onEnded(this);
   }
 
   _send(party, msg) {

@@ -84,7 +84,7 @@ function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInte
         POST: async ({ params, body }) => {
           const { reason } = checkEndCall(parseJsonObject(body));
           const before = mustGet(params.id);
-          if (before.state === 'ended') return [200, before];
+          // Idempotent: an ended call comes back unchanged (after its recording is referenced).
           return [200, await endCall(before.id, { reason, by: 'service' })];
         },
       },

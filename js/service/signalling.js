@@ -187,7 +187,14 @@ class Signalling {
     if (call.state === 'ended') return this._refuse(conn, 'the call has ended');
     if (this._closing) return this._refuse(conn, 'the service is closing');
     conn.party = verdict.party;
-    conn.session = this._sessions.join(call, verdict.party, conn);
+    try {
+      conn.session = this._sessions.join(call, verdict.party, conn);
+    } catch (err) {
+      this._warn(err);
+      conn.error('ERR_INTERNAL', 'the service could not join this party');
+      conn.close(1011, 'internal error');
+      return undefined;
+    }
     this._guard(() => this._onJoined(call.id, verdict.party));
     return undefined;
   }

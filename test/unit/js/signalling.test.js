@@ -443,6 +443,32 @@ describe('signalling WebSocket', function () {
   });
 
   describe('the service object', function () {
+    it('a join the service cannot complete (a throwing iceServersFor) gets ERR_INTERNAL and 1011, and leaves the party away', async function () {
+      const call = await createCall();
+      const token = await tokenFor(call.id, 'visitor');
+      const original = service.iceServersFor;
+      service.iceServersFor = () => { throw new Error('test: broken hook'); };
+      const warnings = [];
+      service.removeAllListeners('warning');
+      service.on('warning', (e) => warnings.push(e));
+      try {
+        const c = new Client(url);
+        clients.push(c);
+        await c.opened;
+        c.send({ type: 'join', token });
+        assert.strictEqual((await c.take('error')).code, 'ERR_INTERNAL');
+        assert.strictEqual((await c.closed).code, 1011);
+        assert.match(warnings[0].message, /broken hook/, 'the cause reaches the operator');
+      } finally {
+        service.iceServersFor = original;
+        service.removeAllListeners('warning');
+        service.on('warning', (err) => { throw err; });
+      }
+      assert.notStrictEqual((await getCall(call.id)).parties.visitor.present, true);
+      const ok = await joinWith(token);
+      assert.strictEqual(ok.joined.resumed, false, 'the failed join left no trace');
+    });
+
     it('addRoute() serves a prefix and its subpaths; other paths stay 404; a throwing handler is a 500', async function () {
       service.addRoute('/hello', (req, res) => res.end(`hi ${req.url}`));
       service.addRoute('/boom', () => { throw new Error('handler bug'); });
