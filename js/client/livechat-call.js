@@ -44,6 +44,9 @@ const HANGUP_WAIT_MS = 2000;
  * - `error` (Error with .code): something went wrong that does not end the call
  *   (an SDP the browser refused, an `error` message from the service, no camera)
  */
+/** How long a connection may stay 'disconnected' before the client restarts ICE. */
+const RESTART_AFTER_MS = 3000;
+
 export class LivechatCall extends Emitter {
   /**
    * @param {object} options
@@ -196,6 +199,7 @@ export class LivechatCall extends Emitter {
     this.party = msg.party || this.party;
     this.callId = msg.callId || this.callId;
     this.mode = msg.mode || this.mode;
+    this._relayPolicy = msg.relayPolicy;
     this._iceServers = Array.isArray(msg.iceServers) ? msg.iceServers : [];
     this.peerPresent = !!msg.peerPresent;
     this.emit('joined', msg);
@@ -262,7 +266,10 @@ export class LivechatCall extends Emitter {
       send: (m) => this._socket.send(m),
     });
     this._peer = peer;
-    peer.on('state', () => this._updateState());
+    peer.on('state', (state) => {
+      this._watchConnection(peer, state);
+      this._updateState();
+    });
     peer.on('track', (track) => {
       if (peer !== this._peer) return;
       const tracks = this.remoteStream ? this.remoteStream.getTracks().filter((t) => t.id !== track.id) : [];
@@ -271,6 +278,32 @@ export class LivechatCall extends Emitter {
     peer.on('error', (err) => this.emit('error', err));
     if (msg.role === 'offerer') peer.offer();
     this._updateState();
+  }
+
+  /**
+   * Recovers a connection that broke mid-call (a network change, a NAT
+   * rebinding): when it stays 'disconnected' for RESTART_AFTER_MS or goes
+   * 'failed', the client joins again on a fresh WebSocket (the old one may
+   * have died with the old address), at most once per RESTART_AFTER_MS; the
+   * service resumes the party and sends a new `start` (docs/signalling.md), so
+   * the media gets a new connection too. A new connection rather than an ICE
+   * restart on the old one: it also recovers when the far end gave up on it.
+   */
+  _watchConnection(peer, state) {
+    clearTimeout(this._restartTimer);
+    if (peer !== this._peer) return;
+    // A failing peer-to-peer call under 'fallback' is the service's to move (to the server).
+    if (peer.mode === 'p2p' && this._relayPolicy === 'fallback') return;
+    if (state !== 'disconnected' && state !== 'failed') return;
+    const wait = state === 'failed' ? 0 : RESTART_AFTER_MS;
+    this._restartTimer = setTimeout(() => {
+      if (peer !== this._peer || this._ended || peer.connectionState === 'connected') return;
+      const now = Date.now();
+      if (now - (this._lastRestart || 0) < RESTART_AFTER_MS) return;
+      this._lastRestart = now;
+      this.emit('restart', { generation: peer.generation, state: peer.connectionState });
+      this._socket.reconnectNow();
+    }, wait);
   }
 
   _onSdp(msg) {
@@ -343,6 +376,7 @@ export class LivechatCall extends Emitter {
   /** Tears everything down once; `info` null = close() (no `ended` event). */
   _finish(info) {
     if (this._ended) return;
+    clearTimeout(this._restartTimer);
     this._ended = info || { reason: 'closed', by: this.party };
     if (this._peer) this._peer.close();
     this._peer = null;

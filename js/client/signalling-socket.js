@@ -86,6 +86,25 @@ export class SignallingSocket extends Emitter {
   }
 
   /**
+   * Drops the current WebSocket and joins again at once with the same token
+   * (the service resumes the party). For when the network changed under us:
+   * the old socket may be dead without knowing it.
+   */
+  reconnectNow() {
+    if (this._final || !this._joinedOnce) return;
+    const old = this._ws;
+    this._ws = null; // its late events no longer count
+    if (old) {
+      try { old.close(4000, 'reconnecting'); } catch { /* already closing */ }
+    }
+    clearTimeout(this._timer);
+    this._timer = null;
+    this._attempt++;
+    this.emit('reconnecting', { attempt: this._attempt, delayMs: 0 });
+    this._open();
+  }
+
+  /**
    * Closes for good (no reconnect). Idempotent.
    * @param {string} [reason] what `closed` reports ('closed' by default)
    */

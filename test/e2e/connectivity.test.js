@@ -7,7 +7,8 @@
 //  - visitor and agent each behind its own symmetric NAT (network namespaces
 //    made by the test): peer-to-peer cannot connect, and with relay policy
 //    'fallback' the call moves to the server by itself, within 10 s, and each
-//    hears the other.
+//    hears the other; a relayed visitor whose address changes mid-call is
+//    back in the call by itself.
 
 const assert = require('assert');
 const { createCallService } = require('../../js/service/call-service');
@@ -201,5 +202,47 @@ describe('visitor and agent behind symmetric NATs: the call falls back to the se
     await assertHearEachOther(visitor, agent);
     await visitor.hangup();
     assert.strictEqual(service.calls.get(call.id).endedBy, 'visitor');
+  });
+
+  it("a relayed call survives the visitor's network change: the client rejoins on a fresh connection and the call goes on", async () => {
+    const call = await newCall(url, 'always');
+    const secureOrigin = `--unsafely-treat-insecure-origin-as-secure=${url}`;
+    const [vb, ab] = await Promise.all([
+      topo.launchBrowserIn('visitor', { name: 'move-visitor', fakeAudioFile: await toneFile(VISITOR_HZ), args: [secureOrigin] }),
+      topo.launchBrowserIn('agent', { name: 'move-agent', fakeAudioFile: await toneFile(AGENT_HZ), args: [secureOrigin] }),
+    ]);
+    const [visitor, agent] = await Promise.all([
+      joinWithClient(vb, { serviceUrl: url, token: call.tokens.visitor.token, signallingUrl: call.tokens.visitor.signallingUrl }),
+      joinWithClient(ab, { serviceUrl: url, token: call.tokens.agent.token, signallingUrl: call.tokens.agent.signallingUrl }),
+    ]);
+    await waitFor(async () => (await visitor.state()) === 'connected' && (await agent.state()) === 'connected',
+      { timeoutMs: 20000, what: 'both connected through the server' });
+    const leg = () => service.media.getCall(call.id).getStats().parties.visitor;
+    const before = leg().selectedCandidatePair.remote;
+    const legStates = [];
+    const tMove = Date.now();
+    service.media.getCall(call.id).on('state', (p, st, e) => legStates.push(`${Date.now() - tMove}ms ${p} ${st}${e ? ` (${e.message})` : ''}`));
+    // The visitor's machine gets a new address (a Wi-Fi to cable move): the old one is gone.
+    const newAddress = '10.1.0.3';
+    await topo.exec('visitor', ['sysctl', '-qw', 'net.ipv4.conf.eth0.promote_secondaries=1']);
+    await topo.exec('visitor', ['ip', 'addr', 'add', `${newAddress}/24`, 'dev', 'eth0']);
+    await topo.exec('visitor', ['ip', 'addr', 'del', `${topo.visitor.address}/24`, 'dev', 'eth0']);
+    await topo.exec('visitor', ['ip', 'route', 'replace', 'default', 'via', '10.1.0.1']);
+    const t0 = Date.now();
+    await waitFor(async () => {
+      const now = leg();
+      return now.state === 'connected' && now.selectedCandidatePair
+        && `${now.selectedCandidatePair.remote.address}:${now.selectedCandidatePair.remote.port}` !== `${before.address}:${before.port}`
+        && (await visitor.state()) === 'connected';
+    }, { timeoutMs: 30000, what: 'the visitor back on a new path after the move' }).catch(async (err) => {
+      err.message += `\nvisitor: ${JSON.stringify(await visitor.history())}\nserver leg: ${JSON.stringify(leg())}\nleg states: ${legStates.join(', ')}\nbefore: ${JSON.stringify(before)}`;
+      throw err;
+    });
+    console.log(`      [connectivity] visitor moved networks; back in the call ${Date.now() - t0} ms later`);
+    assert.ok(!(await visitor.history()).states.includes('ended'), 'the call never ended');
+    assert.strictEqual(service.calls.get(call.id).state, 'active');
+    await waitFor(async () => (await agent.dominantFrequency()).frequency !== null, { timeoutMs: 10000, what: 'audio from the visitor again' });
+    await assertHearEachOther(visitor, agent);
+    await agent.hangup();
   });
 });
