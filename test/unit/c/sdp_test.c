@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "sdp.h"
+#include "../../fixtures/sdp/capture/local_values.h"
 
 #define FIXTURES "../../fixtures/sdp/"
 
@@ -110,26 +111,6 @@ static char *write_text(const lcc_sdp *sdp) {
   return buf;
 }
 
-static void fill_local(lcc_sdp_local *l, lcc_setup setup) {
-  memset(l, 0, sizeof *l);
-  strcpy(l->ice_ufrag, "lccU");
-  strcpy(l->ice_pwd, "lccCapturePassword0123456");
-  strcpy(l->fingerprint, "4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:"
-                         "3E:4B:65:E3:F0:23:F5:E7:5A:3F:71:2E");
-  l->setup = setup;
-  l->session_id = 4611731400430051336ull;
-  l->session_version = 2;
-  strcpy(l->cname, "lcc-capture");
-  strcpy(l->stream_id, "lcc-stream");
-  l->audio_ssrc = 1111;
-  l->video_ssrc = 2222;
-  l->video_rtx_ssrc = 3333;
-  strcpy(l->candidates[0], "candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host generation 0");
-  l->n_candidates = 1;
-  l->end_of_candidates = true;
-  strcpy(l->conn_addr, "127.0.0.1");
-  l->conn_port = 40000;
-}
 
 static const lcc_sdp_extmap *find_ext(const lcc_sdp_media *m, const char *uri) {
   for (size_t i = 0; i < m->n_extmaps; i++)
@@ -542,7 +523,7 @@ static void test_writer_limits(void) {
 
 static lcc_sdp *answer_to(const lcc_sdp *offer, lcc_setup setup, lcc_err *err, lcc_why *why) {
   lcc_sdp_local local;
-  fill_local(&local, setup);
+  capture_fill_local(&local, setup);
   lcc_sdp *ans = calloc(1, sizeof *ans);
   why->msg[0] = 0;
   *err = lcc_sdp_answer(offer, &local, ans, why);
@@ -871,11 +852,11 @@ static void test_answer_errors(void) {
   free(ans);
   /* Local values end up in SDP lines: a line break in them is refused. */
   lcc_sdp_local local;
-  fill_local(&local, LCC_SETUP_ACTIVE);
+  capture_fill_local(&local, LCC_SETUP_ACTIVE);
   strcpy(local.cname, "a\r\nb");
   ans = calloc(1, sizeof *ans);
   CHECK_EQ_INT(lcc_sdp_answer(dc, &local, ans, &why), LCC_ERR_INVALID_OPTION);
-  fill_local(&local, LCC_SETUP_ACTIVE);
+  capture_fill_local(&local, LCC_SETUP_ACTIVE);
   local.fingerprint[0] = 0;
   CHECK_EQ_INT(lcc_sdp_offer(&local, NULL, ans, &why), LCC_ERR_INVALID_OPTION);
   free(ans);
@@ -892,7 +873,7 @@ static void test_answer_errors(void) {
 
 static lcc_sdp *server_offer(const lcc_sdp *previous) {
   lcc_sdp_local local;
-  fill_local(&local, LCC_SETUP_ACTPASS);
+  capture_fill_local(&local, LCC_SETUP_ACTPASS);
   lcc_sdp *offer = calloc(1, sizeof *offer);
   lcc_why why;
   CHECK_EQ_INT(lcc_sdp_offer(&local, previous, offer, &why), LCC_OK);
@@ -1233,11 +1214,11 @@ static void check_fuzz_promises(const char *name, const char *data, size_t len) 
   for (int d = 0; d < 3; d++) {
     lcc_err err = LCC_OK;
     if (d == 1) {
-      fill_local(&local, LCC_SETUP_ACTIVE);
+      capture_fill_local(&local, LCC_SETUP_ACTIVE);
       err = lcc_sdp_answer(&in, &local, &out, &why);
       if (err == LCC_OK) CHECK_EQ_INT(lcc_sdp_check_answer(&in, &out, &why), LCC_OK);
     } else if (d == 2) {
-      fill_local(&local, LCC_SETUP_ACTPASS);
+      capture_fill_local(&local, LCC_SETUP_ACTPASS);
       err = lcc_sdp_offer(&local, &in, &out, &why);
     }
     if (err != LCC_OK) continue;
