@@ -4,6 +4,7 @@
 #ifndef LCC_CHECK_H
 #define LCC_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,16 @@ static inline char *check_read_file(const char *path, size_t *len) {
     if (len) *len = (size_t)n;
   }
   return buf;
+}
+
+/* The RTP/RTCP fixture `name` (test/fixtures/rtp/), which must exist; free() it. */
+static inline uint8_t *check_load_rtp_fixture(const char *name, size_t *len) {
+  char path[256];
+  snprintf(path, sizeof path, "../../fixtures/rtp/%s", name);
+  uint8_t *b = (uint8_t *)check_read_file(path, len);
+  if (!b) fprintf(stderr, "cannot read %s\n", path);
+  CHECK(b != NULL);
+  return b;
 }
 
 #endif

@@ -10,23 +10,12 @@
 
 #include "check.h"
 
-#define FIX "../../fixtures/rtp/"
-
-static uint8_t *load(const char *name, size_t *len) {
-  char path[256];
-  snprintf(path, sizeof path, FIX "%s", name);
-  uint8_t *b = (uint8_t *)check_read_file(path, len);
-  if (!b) fprintf(stderr, "cannot read %s\n", path);
-  CHECK(b != NULL);
-  return b;
-}
-
 /* Validates fixture `name` and stores its packets (at most max) in out;
  * returns the packet count, or -1 if iteration failed. The buffer is kept
  * in *buf for the caller to free. */
 static int walk(const char *name, uint8_t **buf, lcc_rtcp_pkt *out, int max) {
   size_t len;
-  *buf = load(name, &len);
+  *buf = check_load_rtp_fixture(name, &len);
   if (!*buf) return -1;
   CHECK_EQ_INT(lcc_rtcp_validate(*buf, len), LCC_OK);
   CHECK(lcc_rtp_is_rtcp(*buf, len));
@@ -378,7 +367,7 @@ static void test_padding(void) {
 
 static void test_malformed(void) {
   size_t len;
-  uint8_t *b = load("rtcp_rr_sdes_pli_nack.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("rtcp_rr_sdes_pli_nack.bin", &len);
   uint8_t c[128];
   CHECK_EQ_INT(len, 76);
   memcpy(c, b, len);

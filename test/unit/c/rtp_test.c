@@ -10,21 +10,10 @@
 #include "check.h"
 #include "rtcp.h"
 
-#define FIX "../../fixtures/rtp/"
-
-static uint8_t *load(const char *name, size_t *len) {
-  char path[256];
-  snprintf(path, sizeof path, FIX "%s", name);
-  uint8_t *b = (uint8_t *)check_read_file(path, len);
-  if (!b) fprintf(stderr, "cannot read %s\n", path);
-  CHECK(b != NULL);
-  return b;
-}
-
 static void test_captured_headers(void) {
   size_t len;
   lcc_rtp_hdr h;
-  uint8_t *b = load("opus_rtp.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("opus_rtp.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.pt, 111);
   CHECK_EQ_INT(h.marker, 1);
@@ -39,7 +28,7 @@ static void test_captured_headers(void) {
   CHECK(lcc_rtp_is_rtp_or_rtcp(b, len));
   free(b);
 
-  b = load("vp8_rtp.bin", &len);
+  b = check_load_rtp_fixture("vp8_rtp.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.pt, 96);
   CHECK_EQ_INT(h.marker, 0);
@@ -49,7 +38,7 @@ static void test_captured_headers(void) {
   CHECK_EQ_INT(h.payload_len, 1388);
   free(b);
 
-  b = load("vp8_rtp_marker.bin", &len);
+  b = check_load_rtp_fixture("vp8_rtp_marker.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.marker, 1);
   CHECK_EQ_INT(h.seq, 8286);
@@ -61,7 +50,7 @@ static void test_captured_headers(void) {
 static void test_csrc_and_padding(void) {
   size_t len;
   lcc_rtp_hdr h;
-  uint8_t *b = load("rtp_csrc.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("rtp_csrc.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.csrc_count, 2);
   CHECK_EQ_INT(h.header_len, 20);
@@ -69,7 +58,7 @@ static void test_csrc_and_padding(void) {
   CHECK_EQ_INT(b[h.payload_off], 0xF8); /* first Opus TOC byte */
   free(b);
 
-  b = load("rtp_padding.bin", &len);
+  b = check_load_rtp_fixture("rtp_padding.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.padding, 1);
   CHECK_EQ_INT(h.padding_len, 4);
@@ -88,7 +77,7 @@ static void test_ext_one_byte(void) {
   size_t len;
   lcc_rtp_hdr h;
   lcc_rtp_ext e[LCC_RTP_MAX_EXTS];
-  uint8_t *b = load("rtp_ext_one_byte.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("rtp_ext_one_byte.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.extension, 1);
   CHECK_EQ_INT(h.ext_profile, 0xBEDE);
@@ -103,14 +92,14 @@ static void test_ext_one_byte(void) {
   CHECK_EQ_INT(lcc_rtp_ext_list(b, &h, e, 2), 2); /* max respected */
   free(b);
 
-  b = load("rtp_ext_one_byte_id15.bin", &len);
+  b = check_load_rtp_fixture("rtp_ext_one_byte_id15.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(lcc_rtp_ext_list(b, &h, e, LCC_RTP_MAX_EXTS), 1);
   check_ext(&e[0], 1, 1, "\xaa");
   free(b);
 
   /* 0x01: ID 0 with a length, not a padding byte (found by rtp_fuzz). */
-  b = load("rtp_ext_one_byte_id0.bin", &len);
+  b = check_load_rtp_fixture("rtp_ext_one_byte_id0.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(lcc_rtp_ext_list(b, &h, e, LCC_RTP_MAX_EXTS), 1);
   check_ext(&e[0], 1, 1, "\xaa");
@@ -121,7 +110,7 @@ static void test_ext_two_byte(void) {
   size_t len;
   lcc_rtp_hdr h;
   lcc_rtp_ext e[LCC_RTP_MAX_EXTS];
-  uint8_t *b = load("rtp_ext_two_byte.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("rtp_ext_two_byte.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_OK);
   CHECK_EQ_INT(h.ext_profile, 0x1003);
   CHECK_EQ_INT(h.ext_len, 28);
@@ -152,7 +141,7 @@ static void test_ext_element_overrun(void) {
 static void test_malformed(void) {
   size_t len;
   lcc_rtp_hdr h;
-  uint8_t *b = load("rtp_ext_one_byte.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("rtp_ext_one_byte.bin", &len);
   CHECK_EQ_INT(lcc_rtp_parse(b, 11, &h), LCC_ERR_PACKET_INVALID); /* short */
   CHECK_EQ_INT(lcc_rtp_parse(b, 0, &h), LCC_ERR_PACKET_INVALID);
   CHECK_EQ_INT(lcc_rtp_parse(b, 14, &h), LCC_ERR_PACKET_INVALID); /* ext header cut */
@@ -171,7 +160,7 @@ static void test_malformed(void) {
   CHECK_EQ_INT(lcc_rtp_parse(b, 71, &h), LCC_ERR_PACKET_INVALID); /* CSRC overrun */
   free(b);
 
-  b = load("rtp_padding.bin", &len);
+  b = check_load_rtp_fixture("rtp_padding.bin", &len);
   b[len - 1] = 0; /* padding count 0 */
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &h), LCC_ERR_PACKET_INVALID);
   b[len - 1] = 255; /* within the 257 bytes after the header */
@@ -204,7 +193,7 @@ static void test_demux(void) {
 /* Writing the captured header's fields gives the captured bytes. */
 static void test_write_plain(void) {
   size_t len;
-  uint8_t *b = load("opus_rtp.bin", &len);
+  uint8_t *b = check_load_rtp_fixture("opus_rtp.bin", &len);
   uint8_t out[64];
   lcc_rtp_hdr_out o = {1, 111, 10550, 3891203449u, 0x10AAB701u, NULL, 0};
   CHECK_EQ_INT(lcc_rtp_write_header(out, sizeof out, &o, NULL, 0), 12);
@@ -215,7 +204,7 @@ static void test_write_plain(void) {
   static const uint32_t csrcs[] = {0xCAFE0001u, 0xCAFE0002u};
   o.csrcs = csrcs;
   o.csrc_count = 2;
-  b = load("rtp_csrc.bin", &len);
+  b = check_load_rtp_fixture("rtp_csrc.bin", &len);
   CHECK_EQ_INT(lcc_rtp_write_header(out, sizeof out, &o, NULL, 0), 20);
   CHECK(memcmp(out, b, 20) == 0);
   CHECK_EQ_INT(lcc_rtp_write_header(out, 19, &o, NULL, 0), 0);
@@ -233,7 +222,7 @@ static uint16_t roundtrip_exts(const char *name, size_t want_len) {
   size_t len;
   lcc_rtp_hdr in, back;
   lcc_rtp_ext e[LCC_RTP_MAX_EXTS], e2[LCC_RTP_MAX_EXTS];
-  uint8_t *b = load(name, &len);
+  uint8_t *b = check_load_rtp_fixture(name, &len);
   uint8_t out[128];
   CHECK_EQ_INT(lcc_rtp_parse(b, len, &in), LCC_OK);
   size_t n = lcc_rtp_ext_list(b, &in, e, LCC_RTP_MAX_EXTS);
@@ -478,7 +467,7 @@ static void test_rx_clamp(void) {
 /* Records of opus_stream.rtpcap: 8-byte arrival µs, 2-byte length, packet. */
 static void test_rx_captured_stream(void) {
   size_t len, off = 0, n = 0;
-  uint8_t *b = load("opus_stream.rtpcap", &len);
+  uint8_t *b = check_load_rtp_fixture("opus_stream.rtpcap", &len);
   lcc_rtp_rx rx;
   lcc_rtcp_rb rb;
   lcc_rtp_rx_init(&rx, 0x10AAB701u, 48000);
