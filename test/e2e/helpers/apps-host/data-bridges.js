@@ -166,11 +166,7 @@ class HostMessageBridge extends MessageBridge {
   }
 
   async create(message) {
-    const roomId = message.room && message.room.id;
-    if (!roomId || !this.state.rooms.has(roomId)) {
-      throw new Error(`apps-host: MessageBridge.create: room ${roomId} does not exist`);
-    }
-    return this.state.storeNewMessage(message);
+    return this.state.storeNewMessage(message, 'MessageBridge.create');
   }
 
   // Rocket.Chat's AppMessageBridge.update refuses a message without an editor
@@ -237,11 +233,7 @@ class HostLivechatBridge extends LivechatBridge {
   }
 
   async createMessage(message) {
-    const roomId = message.room && message.room.id;
-    if (!roomId || !this.state.rooms.has(roomId)) {
-      throw new Error(`apps-host: LivechatBridge.createMessage: room ${roomId} does not exist`);
-    }
-    return this.state.storeNewMessage(message);
+    return this.state.storeNewMessage(message, 'LivechatBridge.createMessage');
   }
 
   async getMessageById(messageId) {

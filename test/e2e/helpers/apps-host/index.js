@@ -109,7 +109,10 @@ function createState({ serverSettings, env, livechatOnline }) {
     return m;
   };
 
-  state.storeNewMessage = (message) => {
+  // `where` names the bridge method in the error for a message to a room that does not exist.
+  state.storeNewMessage = (message, where) => {
+    const roomId = message.room && message.room.id;
+    if (!roomId || !state.rooms.has(roomId)) throw new Error(`apps-host: ${where}: room ${roomId} does not exist`);
     const m = clone(message);
     m.id = randomId();
     const now = new Date();
