@@ -179,29 +179,17 @@ class HostMessageBridge extends MessageBridge {
 
   // Rocket.Chat sends these as ephemeral messages: they are not stored in the room.
   async notifyUser(user, message) {
-    const m = clone(message);
-    this.state.notifications.push({
-      kind: 'user',
-      user: clone(user),
-      room: m.room,
-      sender: m.sender,
-      text: m.text,
-      blocks: m.blocks,
-      message: m,
-      createdAt: new Date(),
-    });
+    this._notify({ kind: 'user', user: clone(user) }, message);
   }
 
   async notifyRoom(room, message) {
+    this._notify({ kind: 'room', room: clone(room) }, message);
+  }
+
+  _notify(to, message) {
     const m = clone(message);
     this.state.notifications.push({
-      kind: 'room',
-      room: clone(room),
-      sender: m.sender,
-      text: m.text,
-      blocks: m.blocks,
-      message: m,
-      createdAt: new Date(),
+      room: m.room, ...to, sender: m.sender, text: m.text, blocks: m.blocks, message: m, createdAt: new Date(),
     });
   }
 
