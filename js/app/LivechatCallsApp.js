@@ -19,7 +19,9 @@ const { VisitorCallEndpoint, VisitorAcceptEndpoint, VisitorDeclineEndpoint, Visi
 const { AgentCallEndpoint, AgentStartEndpoint, AgentEndEndpoint } = require('./endpoints/agent-call');
 const { ACTIONS } = require('./lib/call-messages');
 const { callForButton } = require('./lib/call-actions');
-const { applyEvent, joinInfo, RING_TIMEOUT_JOB } = require('./lib/call-lifecycle');
+const { applyEvent, joinInfo, RING_TIMEOUT_JOB, LINK_EXPIRY_JOB } = require('./lib/call-lifecycle');
+const { offerVisitorLink, withdrawVisitorLink } = require('./lib/visitor-link');
+const { ServiceEventsEndpoint } = require('./endpoints/service-events');
 const { findCall, latestCallInRoom } = require('./lib/call-sessions');
 const { createServiceClient } = require('./lib/service-client');
 
@@ -44,11 +46,15 @@ class LivechatCallsApp extends App {
       endpoints: [
         new VisitorCallEndpoint(this), new VisitorAcceptEndpoint(this), new VisitorDeclineEndpoint(this), new VisitorEndEndpoint(this),
         new AgentCallEndpoint(this), new AgentStartEndpoint(this), new AgentEndEndpoint(this),
+        new ServiceEventsEndpoint(this),
       ],
     });
     await configuration.scheduler.registerProcessors([{
       id: RING_TIMEOUT_JOB,
       processor: (job, read, modify, http, persis) => this.onRingTimeout(job, { app: this, read, modify, http, persis }),
+    }, {
+      id: LINK_EXPIRY_JOB,
+      processor: (job, read, modify, http, persis) => withdrawVisitorLink({ app: this, read, modify, http, persis }, job.callId, job.ticketId),
     }]);
   }
 
@@ -131,7 +137,7 @@ class LivechatCallsApp extends App {
     try {
       const found = await callForButton(ctx, data.value, who);
       if (data.actionId === ACTIONS.end) await applyEvent(ctx, found, 'end', party);
-      else if (party === 'visitor') await applyEvent(ctx, found, 'accept', 'visitor');
+      else if (party === 'visitor') await offerVisitorLink(ctx, found);
       else if (found.session.provider === 'WebRTC') await this.sendJoinLink(ctx, found.session, who.user, room);
       // For Jitsi, the button itself carries the room URL.
     } catch (err) {

@@ -43,6 +43,9 @@ const { HttpError, sendError } = require('./http-json');
 const { mountObservability } = require('./observability');
 const { mountClientFiles } = require('./client-files');
 const { mountCallPage } = require('./call-page');
+const { JoinTickets } = require('./join-tickets');
+const { mountTicketRedemption } = require('./ticket-redemption');
+const { createAppNotifier } = require('./app-notifier');
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
 function urlOfAddress({ address, port }) {
@@ -96,15 +99,28 @@ class CallService extends EventEmitter {
     });
     /** @type {{prefix: string, handler: Function}[]} */
     this._routes = [];
+    /** Join tickets minted for the App's call messages (join-tickets.js). @type {JoinTickets} */
+    this.tickets = new JoinTickets();
+    this._appEvents = createAppNotifier({ secret: config.secret, warn });
+    /** Calls the App itself ended: it needs no event about them. */
+    this._endedByApp = new Set();
     this._api = createHttpApi({
       store: this.calls,
       media: this.media,
       auth: createAuthenticator({ secret: config.secret }),
       tokenKey,
+      tickets: this.tickets,
       config,
       publicUrl: () => this._url,
       onInternalError: warn,
-      endCall: (id, how) => this.endCall(id, how),
+      endCall: async (id, how) => {
+        this._endedByApp.add(id);
+        try {
+          return await this.endCall(id, how);
+        } finally {
+          this._endedByApp.delete(id);
+        }
+      },
       onUnauthorized: (reason) => notify('api-refused', { reason }),
     });
     this._server = http.createServer((req, res) => this._route(req, res));
@@ -115,6 +131,24 @@ class CallService extends EventEmitter {
     this.metrics = mountObservability(this, { metricsToken: config.metricsToken });
     mountClientFiles(this);
     mountCallPage(this);
+    mountTicketRedemption(this, this.tickets);
+    this._tellAppAboutCalls();
+  }
+
+  /**
+   * What the App hears without asking (js/common/app-events.js): a join
+   * ticket was used (its message offers Join call again), a call ended by
+   * someone other than the App (a hang-up in the call page, the service).
+   */
+  _tellAppAboutCalls() {
+    this.on('ticket-redeemed', ({ callId, party, ticketId }) => {
+      this._appEvents.send(this.calls.get(callId), { type: 'ticket-redeemed', callId, party, ticketId });
+    });
+    this.calls.on('ended', (call) => {
+      this.tickets.revokeCall(call.id);
+      if (this._endedByApp.has(call.id)) return;
+      this._appEvents.send(call, { type: 'call-ended', callId: call.id, reason: call.endReason, endedBy: call.endedBy });
+    });
   }
 
   /** True once close() began (/healthz then answers 503). @type {boolean} */
@@ -340,6 +374,7 @@ class CallService extends EventEmitter {
     }
     await this.media.close();
     await this.calls.close();
+    await this._appEvents.drain();
   }
 
   /** Emits a lifecycle event; a listener that throws is reported, never thrown into signalling. */

@@ -7,6 +7,7 @@
 // torn-down connection reaches its replacement.
 
 const { RelayMedia } = require('./session-relay');
+const { SessionQuality } = require('./session-quality');
 
 const PARTIES = ['visitor', 'agent'];
 const OTHER = { visitor: 'agent', agent: 'visitor' };
@@ -58,6 +59,8 @@ class CallSession {
     this._pathAnnounced = null;
     this._relay = null;
     this._ending = null;
+    /** Jitter/RTT samples of the relay and the browsers' quality reports, for the record's `quality`. */
+    this._quality = new SessionQuality({ warn });
     this.ended = false;
   }
 
@@ -92,6 +95,7 @@ class CallSession {
       type: 'joined', callId: this.id, party, mode: this.mode, relayPolicy: this.relayPolicy,
       iceServers, peerPresent: !!this.sockets[other], resumed,
       fallbackTimeoutMs: this._fallbackTimeoutMs,
+      video: !!this._call.video, names: { ...(this._call.names || {}) },
     });
     if (!old) this._send(other, { type: 'peer', present: true });
     const reason = resumed ? 'rejoined' : 'joined';
@@ -121,6 +125,10 @@ class CallSession {
     if (this.ended || this.sockets[party] !== conn) return;
     if (msg.type === 'hangup') {
       this.end({ reason: 'ended', by: party }).catch((err) => this._warn(err));
+      return;
+    }
+    if (msg.type === 'quality') {
+      this._quality.report(party, msg.report);
       return;
     }
     if (msg.type === 'media') {
@@ -227,6 +235,7 @@ class CallSession {
       });
     }
     this._relay.ensure(); // lazily: the MediaServer call exists once someone needs it
+    this._quality.watchRelay(() => this._relay.getStats());
     return this._relay;
   }
 
@@ -307,6 +316,8 @@ class CallSession {
     await ending;
     if (media) this._notify('media-end', { callId: this.id, summary: media.summary, recording: media.recording });
     if (media && media.recording) await this._update((c) => { c.recording = recordingRef(media.recording); });
+    const quality = this._quality.summary(media && media.summary);
+    if (quality) await this._update((c) => { c.quality = quality; });
     // Findable until here, so a concurrent end waits for the recording reference too.
     this._onEnded(this);
   }

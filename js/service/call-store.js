@@ -142,12 +142,19 @@ class CallStore extends EventEmitter {
       path: null,
       ringTimeoutSeconds: fields.ringTimeoutSeconds,
       iceServers: fields.iceServers,
+      video: !!fields.video,
+      names: fields.names || { visitor: null, agent: null },
+      // Where the App hears about the call (tickets used, the call ended), and
+      // whose widget script it rings (a hash: the LiveChat token never reaches us from the App).
+      appEventsUrl: fields.appEventsUrl || null,
+      visitorTokenHash: fields.visitorTokenHash || null,
       createdAt: new Date(this._now()).toISOString(),
       endedAt: null,
       endedBy: null,
       parties: { visitor: { joined: false }, agent: { joined: false } },
       fallback: null,
       recording: null,
+      quality: null, // per party, set when the call ends (session-quality.js)
     };
     this._calls.set(call.id, call);
     this._open.add(call.id);

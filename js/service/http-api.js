@@ -9,7 +9,7 @@
 // docs/service-api.md documents every route; keep the two in step.
 
 const { HttpError, readBody, sendJson, sendError } = require('./http-json');
-const { parseJsonObject, checkCreateCall, checkEndCall, checkTokenRequest } = require('./requests');
+const { parseJsonObject, checkCreateCall, checkEndCall, checkTokenRequest, checkTicketRequest } = require('./requests');
 const { isCallId } = require('./call-store');
 const { mintPartyToken } = require('./party-tokens');
 const { listRecordings } = require('../api/recordings');
@@ -45,7 +45,7 @@ function signallingUrlOf(publicUrl) {
  *   signalling session, if it has one (false when it has none)
  * @returns {(req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>} never rejects
  */
-function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInternalError, endCall, onUnauthorized = () => {} }) {
+function createHttpApi({ store, media, auth, tokenKey, tickets, config, publicUrl, onInternalError, endCall, onUnauthorized = () => {} }) {
   /** The call or a 404. */
   function mustGet(id) {
     const call = isCallId(id) ? store.get(id) : undefined;
@@ -100,6 +100,20 @@ function createHttpApi({ store, media, auth, tokenKey, config, publicUrl, onInte
           // The token goes in the join URL's fragment, which browsers never send to a server (or its logs).
           const joinUrl = `${publicUrl()}/call#token=${encodeURIComponent(token)}`;
           return [200, { callId: call.id, party, token, expiresAt, signallingUrl: signallingUrlOf(publicUrl()), joinUrl, iceServers: call.iceServers }];
+        },
+      },
+    },
+    {
+      pattern: '/api/calls/:id/tickets',
+      methods: {
+        POST: ({ params, body }) => {
+          const { party, ttlSeconds } = checkTicketRequest(parseJsonObject(body));
+          const call = mustGet(params.id);
+          if (call.state === 'ended') throw new HttpError(409, 'ERR_CALL_ENDED', 'the call has ended');
+          const { ticket, id, expiresAt } = tickets.mint({ callId: call.id, party, ttlSeconds });
+          // In the fragment: never sent to a server, so no proxy or access log sees it.
+          const url = `${publicUrl()}/call#ticket=${ticket}`;
+          return [201, { callId: call.id, party, ticketId: id, url, expiresAt }];
         },
       },
     },

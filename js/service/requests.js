@@ -7,11 +7,17 @@
 const { HttpError } = require('./http-json');
 const { describe } = require('../common/describe');
 const { parseIceServers } = require('../api/ice-servers');
+const { DEFAULT_TTL_SECONDS, MIN_TTL_SECONDS, MAX_TTL_SECONDS } = require('./join-tickets');
+
+const TICKET_TTL = { fallback: DEFAULT_TTL_SECONDS, min: MIN_TTL_SECONDS, max: MAX_TTL_SECONDS };
 
 const RELAY_POLICIES = ['fallback', 'always', 'never'];
 const END_REASONS = ['ended', 'declined', 'missed', 'cancelled'];
 const PARTIES = ['visitor', 'agent'];
 const MAX_ROOM_ID_CHARS = 128;
+const MAX_NAME_CHARS = 80;
+const TOKEN_HASH_RE = /^[0-9a-f]{64}$/;
+const MAX_URL_CHARS = 2048;
 
 function invalid(message) {
   return new HttpError(400, 'ERR_INVALID_REQUEST', message);
@@ -51,6 +57,42 @@ function enumField(body, name, list, fallback) {
   return value;
 }
 
+/** An optional display name: trimmed, control characters refused. */
+function nameField(value, label) {
+  if (value === undefined || value === null) return null;
+  // eslint-disable-next-line no-control-regex
+  if (typeof value !== 'string' || value.length > MAX_NAME_CHARS || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalid(`${label} must be a string of at most ${MAX_NAME_CHARS} printable characters, got ${describe(value)}`);
+  }
+  return value.trim() || null;
+}
+
+/** An optional object field holding only `known` keys. */
+function objectField(body, name, known) {
+  const value = body[name];
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid(`${name} must be an object, got ${describe(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw invalid(`unknown field '${name}.${key}' (known: ${known.join(', ')})`);
+  }
+  return value;
+}
+
+/** The App's events URL: absolute http(s), no credentials in it. */
+function eventsUrlField(value) {
+  if (value === undefined || value === null) return null;
+  let url;
+  try {
+    url = typeof value === 'string' && value.length <= MAX_URL_CHARS ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.hash) {
+    throw invalid(`app.eventsUrl must be an absolute http(s) URL without credentials or fragment, got ${describe(value)}`);
+  }
+  return url.href;
+}
+
 /**
  * POST /api/calls. The effective relay policy is 'always' when recording,
  * since the recorder needs the media to pass through the server.
@@ -60,8 +102,8 @@ function enumField(body, name, list, fallback) {
  * @throws {HttpError} 400 naming the field
  */
 function checkCreateCall(body) {
-  onlyFields(body, ['roomId', 'record', 'relayPolicy', 'iceServers', 'ringTimeoutSeconds']);
-  const { roomId, record = false, iceServers = [], ringTimeoutSeconds = 30 } = body;
+  onlyFields(body, ['roomId', 'record', 'relayPolicy', 'iceServers', 'ringTimeoutSeconds', 'video', 'visitor', 'agent', 'app']);
+  const { roomId, record = false, iceServers = [], ringTimeoutSeconds = 30, video = false } = body;
   if (typeof roomId !== 'string' || roomId.length < 1 || roomId.length > MAX_ROOM_ID_CHARS) {
     throw invalid(`roomId must be a string of 1–${MAX_ROOM_ID_CHARS} characters, got ${describe(roomId)}`);
   }
@@ -77,6 +119,13 @@ function checkCreateCall(body) {
   if (!Number.isInteger(ringTimeoutSeconds) || ringTimeoutSeconds < 5 || ringTimeoutSeconds > 600) {
     throw invalid(`ringTimeoutSeconds must be an integer 5–600, got ${describe(ringTimeoutSeconds)}`);
   }
+  if (typeof video !== 'boolean') throw invalid(`video must be a boolean, got ${describe(video)}`);
+  const visitor = objectField(body, 'visitor', ['name', 'tokenHash']);
+  const agent = objectField(body, 'agent', ['name']);
+  const app = objectField(body, 'app', ['eventsUrl']);
+  if (visitor.tokenHash !== undefined && (typeof visitor.tokenHash !== 'string' || !TOKEN_HASH_RE.test(visitor.tokenHash))) {
+    throw invalid('visitor.tokenHash must be the SHA-256 of the LiveChat token in lower-case hex');
+  }
   return {
     roomId,
     record,
@@ -84,6 +133,10 @@ function checkCreateCall(body) {
     requestedRelayPolicy,
     ringTimeoutSeconds,
     iceServers: servers,
+    video,
+    names: { visitor: nameField(visitor.name, 'visitor.name'), agent: nameField(agent.name, 'agent.name') },
+    visitorTokenHash: visitor.tokenHash || null,
+    appEventsUrl: eventsUrlField(app.eventsUrl),
   };
 }
 
@@ -107,4 +160,18 @@ function checkTokenRequest(body) {
   return { party: enumField(body, 'party', PARTIES, undefined) };
 }
 
-module.exports = { parseJsonObject, checkCreateCall, checkEndCall, checkTokenRequest, RELAY_POLICIES, END_REASONS };
+/**
+ * POST /api/calls/:id/tickets.
+ * @returns {{party: 'visitor'|'agent', ttlSeconds: number}}
+ * @throws {HttpError} 400 naming the field
+ */
+function checkTicketRequest(body) {
+  onlyFields(body, ['party', 'ttlSeconds']);
+  const { ttlSeconds = TICKET_TTL.fallback } = body;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < TICKET_TTL.min || ttlSeconds > TICKET_TTL.max) {
+    throw invalid(`ttlSeconds must be an integer ${TICKET_TTL.min}–${TICKET_TTL.max}, got ${describe(ttlSeconds)}`);
+  }
+  return { party: enumField(body, 'party', PARTIES, undefined), ttlSeconds };
+}
+
+module.exports = { parseJsonObject, checkCreateCall, checkEndCall, checkTokenRequest, checkTicketRequest, RELAY_POLICIES, END_REASONS };

@@ -59,7 +59,7 @@ describe('calls from the Rocket.Chat App', function () {
     await env.host.livechatBlockAction({ actionId: JOIN, value: callId, messageId, roomId: env.room.id, visitorToken: env.visitor.token });
     let msg = onlyCall();
     assert.strictEqual(msg.customFields.callStatus, 'inProgress');
-    assert.deepStrictEqual(buttons(msg), [JOIN, END]);
+    assert.deepStrictEqual(buttons(msg), ['livechat-calls.open', END], 'the visitor is offered their Open call link');
     const answeredAt = Date.parse(msg.customFields.answeredAt);
 
     // The widget fetches the call and its token.

@@ -21,6 +21,8 @@ const EXPECTED = {
   LivechatCalls_Ring_Timeout: ['int', 30],
   LivechatCalls_Service_URL: ['string', 'http://localhost:3000'],
   LivechatCalls_Service_Secret: ['password', ''],
+  LivechatCalls_Join_Link_TTL: ['int', 60],
+  LivechatCalls_Rocketchat_URL: ['string', ''],
 };
 
 describe('App settings in the Apps-Engine', function () {
@@ -52,6 +54,9 @@ describe('App settings in the Apps-Engine', function () {
     ['LivechatCalls_Ring_Timeout', 1, /from 5 to 600/],
     ['LivechatCalls_Service_URL', 'calls.example.com', /http:\/\/ or https:\/\//],
     ['LivechatCalls_Service_Secret', 'too-short', /at least 16 characters/],
+    ['LivechatCalls_Join_Link_TTL', 5, /from 10 to 600/],
+    ['LivechatCalls_Rocketchat_URL', 'rocketchat.internal', /http:\/\/ or https:\/\//],
+    ['LivechatCalls_Rocketchat_URL', 'https://chat.example.com/?x=1', /query string/],
   ];
   for (const [id, value, message] of BAD) {
     it(`refuses ${id} = ${JSON.stringify(value)} with a message and keeps the old value`, async () => {

@@ -1,13 +1,15 @@
 'use strict';
 // The /call slash command, for the agent serving a LiveChat room:
-//   /call          start a call (or show the one already live)
-//   /call record   start a call and record it (when recording is "agent chooses")
+//   /call          start an audio call (or show the one already live)
+//   /call video    start a video call
+//   /call record   start a call and record it (when recording is "agent chooses"); with video: /call video record
 //   /call end      end the room's call
 // Outcomes and refusals go to the agent alone, as an ephemeral message.
 
 const { agentStart, agentEnd } = require('../lib/call-actions');
 
-const USAGE = 'Usage: /call, /call record or /call end';
+const USAGE = 'Usage: /call [video] [record], or /call end';
+const START_WORDS = new Set(['video', 'record']);
 
 async function tellUser(read, modify, user, room, text) {
   const appUser = await read.getUserReader().getAppUser();
@@ -32,8 +34,8 @@ class CallCommand {
     const ctx = { app: this.app, read, modify, http, persis };
     let reply;
     try {
-      if (args.length === 0 || (args.length === 1 && args[0] === 'record')) {
-        const { session, created } = await agentStart(ctx, user, room.id, { record: args[0] === 'record' });
+      if (args.every((a) => START_WORDS.has(a)) && new Set(args).size === args.length) {
+        const { session, created } = await agentStart(ctx, user, room.id, { record: args.includes('record'), video: args.includes('video') });
         reply = created ? null : `A call is already ${session.callStatus === 'ringing' ? 'ringing' : 'in progress'} in this room.`;
       } else if (args.length === 1 && args[0] === 'end') {
         await agentEnd(ctx, user, room.id);

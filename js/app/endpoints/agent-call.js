@@ -4,7 +4,7 @@
 // that this user is the agent serving the room.
 //
 //   GET  agent/call?rid=R              the room's latest call, and the agent's join info while live
-//   POST agent/call/start {rid, record?} 201 with the new call, or 200 with the one already live
+//   POST agent/call/start {rid, record?, video?} 201 with the new call, or 200 with the one already live
 //   POST agent/call/end {rid}          ends (or cancels) the room's call
 
 const { defineEndpoint, requiredString } = require('../lib/responses');
@@ -32,7 +32,7 @@ const AgentStartEndpoint = defineEndpoint({
   post: async (request, ctx) => {
     const content = request.content || {};
     const rid = requiredString(content.rid, 'rid');
-    const { session, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true });
+    const { session, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true, video: content.video === true });
     return { status: created ? 201 : 200, content: { call: session, created, join: await joinInfo(ctx, session, 'agent') } };
   },
 });

@@ -9,7 +9,7 @@ const { findCall, latestCallInRoom } = require('./call-sessions');
 const { startCall, applyEvent, settleIfOverdue, joinInfo } = require('./call-lifecycle');
 const { ACTIVE } = require('./call-messages');
 
-const VISITOR_FIELDS = ['callId', 'roomId', 'messageId', 'provider', 'callStatus', 'startedAt', 'answeredAt', 'endedAt', 'duration', 'ringTimeoutSeconds', 'jitsiUrl'];
+const VISITOR_FIELDS = ['callId', 'roomId', 'messageId', 'provider', 'callStatus', 'startedAt', 'answeredAt', 'endedAt', 'duration', 'ringTimeoutSeconds', 'jitsiUrl', 'video'];
 
 /** What a visitor may see of a session (no agent ids, no recording references). */
 function visitorView(session) {
@@ -23,9 +23,9 @@ async function latestOrNotFound(ctx, roomId) {
 }
 
 /** The agent starts a call (or gets the one already live). */
-async function agentStart(ctx, user, roomId, { record = false } = {}) {
+async function agentStart(ctx, user, roomId, { record = false, video = false } = {}) {
   const room = await roomServedBy(ctx.read, user, roomId);
-  return startCall(ctx, { agent: user, room, record });
+  return startCall(ctx, { agent: user, room, record, video });
 }
 
 /** The agent ends (or cancels) the room's call. */

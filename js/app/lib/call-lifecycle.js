@@ -19,6 +19,7 @@ const { callText, callBlocks, ACTIVE } = require('./call-messages');
 const { indexCall, latestCallInRoom } = require('./call-sessions');
 const { callError } = require('./access');
 const { parseIceServers } = require('../../common/webrtc-servers');
+const { APP_EVENTS_ENDPOINT } = require('../../common/app-events');
 
 /**
  * The accessors of the running entry point.
@@ -49,10 +50,14 @@ const { parseIceServers } = require('../../common/webrtc-servers');
  * @property {string} [jitsiUrl]
  * @property {string} [relayPolicy] as the service applies it
  * @property {string|null} [path] 'p2p' or 'relay', once ended
+ * @property {boolean} [video] the agent started a video call (audio otherwise)
+ * @property {{ticketId: string, expiresAt: string}|null} [visitorLink] the visitor's single-use Open call
+ *   link while the message shows it (the link itself is only in the button, never in custom fields)
  * @property {string} [messageId] returned to callers, not stored
  */
 
 const RING_TIMEOUT_JOB = 'livechat-calls-ring-timeout';
+const LINK_EXPIRY_JOB = 'livechat-calls-link-expiry';
 /** A ringing call found this late past its deadline is settled as missed on the spot (the job may not have run). */
 const OVERDUE_GRACE_MS = 2000;
 
@@ -84,6 +89,13 @@ function serviceReason(session) {
   return session.callStatus;
 }
 
+/** A name fit for the call UI (the service takes at most 80 printable characters). */
+function displayName(name) {
+  // eslint-disable-next-line no-control-regex
+  const clean = String(name || '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean || undefined;
+}
+
 function whoIs(user) {
   return { id: user.id, username: user.username, name: user.name || user.username };
 }
@@ -94,18 +106,24 @@ async function editorOf(read) {
   return appUser;
 }
 
-/** Rewrites the call message: text, buttons and the session in its custom fields. */
-async function updateMessage(ctx, messageId, session) {
+/**
+ * Rewrites the call message: text, buttons and the session in its custom fields.
+ * `linkUrl` is the visitor's Open call link to show; without it the message
+ * offers Join call (and any earlier link is forgotten: only its ticket's
+ * expiry or use ever mattered).
+ */
+async function updateMessage(ctx, messageId, session, { linkUrl } = {}) {
   const editor = await editorOf(ctx.read);
   const builder = await ctx.modify.getUpdater().message(messageId, editor);
   const current = builder.getMessage();
+  const stored = { ...session, visitorLink: linkUrl && ACTIVE.has(session.callStatus) ? session.visitorLink || null : null };
   // setUpdateData, not addCustomField: the latter refuses keys that are already set.
   builder.setUpdateData({
     ...current,
     id: messageId,
-    text: callText(session),
-    blocks: callBlocks(session),
-    customFields: { ...(current.customFields || {}), ...session },
+    text: callText(stored),
+    blocks: callBlocks(stored, { linkUrl: stored.visitorLink ? linkUrl : undefined }),
+    customFields: { ...(current.customFields || {}), ...stored },
   }, editor);
   await ctx.modify.getUpdater().finish(builder);
 }
@@ -132,8 +150,24 @@ function checkCallsEnabled(config) {
   }
 }
 
+/** SHA-256 hex: the service rings the site's call script by this, never by the token. */
+function tokenHash(token) {
+  return crypto.createHash('sha256').update(String(token)).digest('hex');
+}
+
+/**
+ * Where the call service posts this App's events: Rocket.Chat's public App
+ * endpoint, under the URL the service reaches Rocket.Chat at (the setting,
+ * else Site_Url); null when neither is known.
+ */
+async function appEventsUrl(ctx, config) {
+  const base = config.rocketchatUrl || await ctx.read.getEnvironmentReader().getServerSettings().getValueById('Site_Url');
+  if (typeof base !== 'string' || !/^https?:\/\//.test(base)) return null;
+  return `${base.replace(/\/+$/, '')}/api/apps/public/${ctx.app.getID()}/${APP_EVENTS_ENDPOINT}`;
+}
+
 /** Creates the call on the service (WebRTC) or builds the Jitsi URL. */
-async function provisionCall(ctx, config, room, record) {
+async function provisionCall(ctx, config, room, record, { video, agent }) {
   if (config.provider === 'Jitsi') {
     const uniqueId = await ctx.read.getEnvironmentReader().getServerSettings().getValueById('uniqueID');
     return { callId: crypto.randomUUID(), jitsiUrl: jitsiRoomUrl(config, room, uniqueId), record: false };
@@ -144,12 +178,18 @@ async function provisionCall(ctx, config, room, record) {
   } catch (err) {
     throw callError(503, 'ERR_NOT_CONFIGURED', `WebRTC_Servers is malformed: ${err.message}`);
   }
+  const visitor = room.visitor || {};
+  const eventsUrl = await appEventsUrl(ctx, config);
   const created = await createServiceClient(ctx.http, config).createCall({
     roomId: room.id,
     record,
     relayPolicy: config.relayPolicy,
     iceServers,
     ringTimeoutSeconds: config.ringTimeout,
+    video,
+    visitor: { name: displayName(visitor.name || visitor.username), ...(visitor.token ? { tokenHash: tokenHash(visitor.token) } : {}) },
+    agent: { name: displayName(agent.name || agent.username) },
+    ...(eventsUrl ? { app: { eventsUrl } } : {}),
   });
   return { callId: created.id, relayPolicy: created.relayPolicy, record: created.record };
 }
@@ -160,7 +200,7 @@ async function provisionCall(ctx, config, room, record) {
  * @param {Ctx} ctx
  * @returns {Promise<{session: CallSession, created: boolean}>}
  */
-async function startCall(ctx, { agent, room, record = false }) {
+async function startCall(ctx, { agent, room, record = false, video = false }) {
   const config = await readConfig(ctx.read);
   checkCallsEnabled(config);
   if (!room.isOpen) throw callError(409, 'ERR_ROOM_CLOSED', 'the conversation is closed');
@@ -172,7 +212,7 @@ async function startCall(ctx, { agent, room, record = false }) {
   }
 
   const wantRecord = config.provider === 'WebRTC' && (config.recording === 'always' || (config.recording === 'agent' && record === true));
-  const provisioned = await provisionCall(ctx, config, room, wantRecord);
+  const provisioned = await provisionCall(ctx, config, room, wantRecord, { video: video === true, agent });
   const session = {
     callId: provisioned.callId,
     roomId: room.id,
@@ -187,6 +227,8 @@ async function startCall(ctx, { agent, room, record = false }) {
     endedBy: null,
     record: provisioned.record,
     recording: null,
+    video: video === true,
+    visitorLink: null,
   };
   if (provisioned.jitsiUrl) session.jitsiUrl = provisioned.jitsiUrl;
   if (provisioned.relayPolicy) session.relayPolicy = provisioned.relayPolicy;
@@ -242,9 +284,11 @@ async function endOnService(ctx, config, session) {
  * @param {{entry: {messageId: string}, session: CallSession}} found
  * @param {'accept'|'decline'|'end'|'timeout'|'room-closed'} event
  * @param {'agent'|'visitor'|'system'} actor
+ * @param {{visitorLink?: {ticketId: string, expiresAt: string}, linkUrl?: string}} [link] the visitor's
+ *   Open call link to show from this update on (visitor-link.js)
  * @returns {Promise<CallSession>} the session after the event
  */
-async function applyEvent(ctx, found, event, actor) {
+async function applyEvent(ctx, found, event, actor, link = {}) {
   /** @type {CallSession} */
   const before = { ...found.session };
   delete before.messageId; // returned to callers, not stored in the message
@@ -256,7 +300,7 @@ async function applyEvent(ctx, found, event, actor) {
   }
   const now = new Date();
   /** @type {CallSession} */
-  const session = { ...before, callStatus: status };
+  const session = { ...before, callStatus: status, visitorLink: link.visitorLink || null };
   if (status === 'inProgress') session.answeredAt = now.toISOString();
   if (!ACTIVE.has(status)) {
     session.endedAt = now.toISOString();
@@ -270,7 +314,7 @@ async function applyEvent(ctx, found, event, actor) {
       }
     }
   }
-  await updateMessage(ctx, found.entry.messageId, session);
+  await updateMessage(ctx, found.entry.messageId, session, { linkUrl: link.linkUrl });
   return { ...session, messageId: found.entry.messageId };
 }
 
@@ -306,4 +350,6 @@ async function joinInfo(ctx, session, party) {
   };
 }
 
-module.exports = { startCall, applyEvent, settleIfOverdue, joinInfo, nextStatus, RING_TIMEOUT_JOB };
+module.exports = {
+  startCall, applyEvent, settleIfOverdue, joinInfo, nextStatus, updateMessage, RING_TIMEOUT_JOB, LINK_EXPIRY_JOB,
+};

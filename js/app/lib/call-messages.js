@@ -6,6 +6,9 @@
 const ACTIONS = {
   join: 'livechat-calls.join',
   end: 'livechat-calls.end',
+  // The visitor's Open call link: the widget opens its URL and sends nothing;
+  // the agent's client opens it and also sends this action, which does nothing.
+  open: 'livechat-calls.open',
 };
 
 const ACTIVE = new Set(['ringing', 'inProgress']);
@@ -26,7 +29,7 @@ function callText(session) {
     case 'ringing':
       return session.provider === 'Jitsi'
         ? `Call started${by}: join it at ${session.jitsiUrl}`
-        : `Call started${by}: waiting for the visitor to join.`;
+        : `${session.video ? 'Video call' : 'Call'} started${by}: waiting for the visitor to join.`;
     case 'inProgress':
       return `Call in progress.`;
     case 'ended':
@@ -51,12 +54,34 @@ function button(text, actionId, value, style, url) {
   return b;
 }
 
-/** UIKit layout blocks: the text, then Join call / End call while the call is live. */
-function callBlocks(session) {
+/** 2026-12-07T14:31:05.000Z -> '14:31:05 UTC' */
+function clockTime(iso) {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? '' : `${t.toISOString().slice(11, 19)} UTC`;
+}
+
+/**
+ * UIKit layout blocks: the text, then Join call / End call while the call is
+ * live; Open call instead of Join call while the visitor's link (linkUrl) is out.
+ */
+function callBlocks(session, { linkUrl } = {}) {
   // any[]: the block types differ between Apps-Engine 1.42 (ui-kit Block) and 1.66 (LayoutBlock).
   /** @type {any[]} */
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: callText(session) } }];
-  if (ACTIVE.has(session.callStatus)) {
+  if (ACTIVE.has(session.callStatus) && linkUrl) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        button('Open call', ACTIONS.open, session.callId, 'primary', linkUrl),
+        button('End call', ACTIONS.end, session.callId, 'danger'),
+      ],
+    });
+    const until = session.visitorLink ? clockTime(session.visitorLink.expiresAt) : '';
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Open call takes the visitor's seat, once${until ? `, until ${until}` : ''}. Then Join call comes back.` }],
+    });
+  } else if (ACTIVE.has(session.callStatus)) {
     blocks.push({
       type: 'actions',
       elements: [

@@ -64,6 +64,7 @@ function createServiceClient(http, config) {
     getCall: (id) => request('GET', callPath(id)),
     endCall: (id, reason) => request('POST', `${callPath(id)}/end`, { reason }),
     mintToken: (id, party) => request('POST', `${callPath(id)}/tokens`, { party }),
+    mintTicket: (id, party, ttlSeconds) => request('POST', `${callPath(id)}/tickets`, { party, ttlSeconds }),
   };
 }
 

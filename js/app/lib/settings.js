@@ -26,12 +26,15 @@ const ids = {
   ringTimeout: 'LivechatCalls_Ring_Timeout',
   serviceUrl: 'LivechatCalls_Service_URL',
   serviceSecret: 'LivechatCalls_Service_Secret',
+  joinLinkTtl: 'LivechatCalls_Join_Link_TTL',
+  rocketchatUrl: 'LivechatCalls_Rocketchat_URL',
 };
 
 const PROVIDERS = ['none', 'WebRTC', 'Jitsi'];
 const RECORDING = ['off', 'always', 'agent'];
 const RELAY_POLICIES = ['fallback', 'always', 'never'];
 const RING_TIMEOUT = { min: 5, max: 600 };
+const JOIN_LINK_TTL = { min: 10, max: 600 };
 const MIN_SECRET_LENGTH = 16;
 
 function select(values, prefix) {
@@ -47,10 +50,12 @@ const definitions = [
   { id: ids.provider, type: SettingType.SELECT, packageValue: 'none', values: select(PROVIDERS, 'Omnichannel_call_provider'), section: 'Calls' },
   { id: ids.recording, type: SettingType.SELECT, packageValue: 'off', values: select(RECORDING, 'LivechatCalls_Recording'), section: 'Calls' },
   { id: ids.ringTimeout, type: SettingType.NUMBER, packageValue: 30, section: 'Calls' },
+  { id: ids.joinLinkTtl, type: SettingType.NUMBER, packageValue: 60, section: 'Calls' },
   { id: ids.iceServers, type: SettingType.STRING, packageValue: '', section: 'WebRTC' },
   { id: ids.relayPolicy, type: SettingType.SELECT, packageValue: 'fallback', values: select(RELAY_POLICIES, 'LivechatCalls_Relay_Policy'), section: 'WebRTC' },
   { id: ids.serviceUrl, type: SettingType.STRING, packageValue: 'http://localhost:3000', section: 'Call_service' },
   { id: ids.serviceSecret, type: SettingType.PASSWORD, packageValue: '', section: 'Call_service' },
+  { id: ids.rocketchatUrl, type: SettingType.STRING, packageValue: '', section: 'Call_service' },
   { id: ids.jitsiDomain, type: SettingType.STRING, packageValue: 'meet.jit.si', section: 'Jitsi' },
   { id: ids.jitsiPrefix, type: SettingType.STRING, packageValue: 'RocketChat', section: 'Jitsi' },
   { id: ids.jitsiSuffix, type: SettingType.STRING, packageValue: '', section: 'Jitsi' },
@@ -76,6 +81,28 @@ function expectOneOf(values) {
   return (v) => (values.includes(v) ? null : `must be one of ${values.join(', ')}`);
 }
 
+/** A whole number of seconds in [min, max] (some hosts hand numbers over as strings). */
+function expectSeconds({ min, max }) {
+  return (v) => {
+    const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+    return Number.isInteger(n) && n >= min && n <= max ? null : `must be a whole number of seconds from ${min} to ${max}`;
+  };
+}
+
+/** Rocket.Chat's own URL as the call service reaches it: empty (Site_Url is used) or http(s) without a query. */
+function checkRocketchatUrl(v) {
+  if (v === '') return null;
+  let url;
+  try {
+    url = new URL(String(v));
+  } catch {
+    return 'must be empty (Site_Url is used) or an http:// or https:// URL, such as http://rocketchat.internal:3000';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  if (url.username || url.password || url.search || url.hash) return 'must not hold a user name, password, query string or fragment';
+  return null;
+}
+
 function checkServiceUrl(v) {
   let url;
   try {
@@ -99,11 +126,9 @@ const checks = {
   [ids.relayPolicy]: expectOneOf(RELAY_POLICIES),
   [ids.jitsiHash]: expectBoolean,
   [ids.jitsiSsl]: expectBoolean,
-  [ids.ringTimeout]: (v) => {
-    const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
-    return Number.isInteger(n) && n >= RING_TIMEOUT.min && n <= RING_TIMEOUT.max
-      ? null : `must be a whole number of seconds from ${RING_TIMEOUT.min} to ${RING_TIMEOUT.max}`;
-  },
+  [ids.ringTimeout]: expectSeconds(RING_TIMEOUT),
+  [ids.joinLinkTtl]: expectSeconds(JOIN_LINK_TTL),
+  [ids.rocketchatUrl]: checkRocketchatUrl,
   [ids.iceServers]: (v) => {
     if (typeof v !== 'string') return "must be text in Rocket.Chat's format: stun:host:port, user:password@turn:host:port";
     try {
@@ -134,7 +159,7 @@ function checkSetting(id, value) {
 
 /** A setting's value as used: select/number settings may come back as strings from some hosts. */
 function normalize(id, value) {
-  if (id === ids.ringTimeout) return Number(value);
+  if (id === ids.ringTimeout || id === ids.joinLinkTtl) return Number(value);
   return value;
 }
 

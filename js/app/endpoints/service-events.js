@@ -1,0 +1,61 @@
+'use strict';
+// POST service/events: what the call service tells the App (see
+// js/common/app-events.js for the wire format and its signature). Only the
+// service holds the shared secret, so only it gets past the check; every
+// event is idempotent, so a replay inside the signature's window changes
+// nothing.
+//
+//   ticket-redeemed {callId, ticketId}      the visitor's Open call link was used: Join call again
+//   call-ended      {callId, reason, endedBy} a party hung up in the call page (or the service ended it)
+//   visitor-answer  {callId, answer}        the visitor answered in the site's call script (accept|decline)
+
+const { defineEndpoint } = require('../lib/responses');
+const { readConfig } = require('../lib/settings');
+const { verifyAppEvent, APP_EVENTS_ENDPOINT } = require('../../common/app-events');
+const { findCall } = require('../lib/call-sessions');
+const { applyEvent, settleIfOverdue } = require('../lib/call-lifecycle');
+const { withdrawVisitorLink } = require('../lib/visitor-link');
+const { callError } = require('../lib/access');
+
+const ACTORS = new Set(['visitor', 'agent']);
+
+async function callOf(ctx, callId) {
+  const found = await findCall(ctx.read, callId);
+  if (!found) throw callError(404, 'ERR_NO_CALL', 'no such call');
+  return { ...found, session: await settleIfOverdue(ctx, found) };
+}
+
+const handlers = {
+  'ticket-redeemed': async (ctx, event) => ({ changed: await withdrawVisitorLink(ctx, event.callId, String(event.ticketId)) }),
+
+  'call-ended': async (ctx, event) => {
+    const found = await callOf(ctx, event.callId);
+    const actor = ACTORS.has(event.endedBy) ? event.endedBy : 'system';
+    const session = await applyEvent(ctx, found, 'end', actor);
+    return { callStatus: session.callStatus };
+  },
+
+  'visitor-answer': async (ctx, event) => {
+    if (event.answer !== 'accept' && event.answer !== 'decline') throw callError(400, 'ERR_INVALID_REQUEST', "answer must be 'accept' or 'decline'");
+    const session = await applyEvent(ctx, await callOf(ctx, event.callId), event.answer, 'visitor');
+    return { callStatus: session.callStatus };
+  },
+};
+
+const ServiceEventsEndpoint = defineEndpoint({
+  path: APP_EVENTS_ENDPOINT,
+  authRequired: false,
+  post: async (request, ctx) => {
+    const config = await readConfig(ctx.read);
+    const verdict = verifyAppEvent(config.serviceSecret, request.headers, request.content);
+    if (!verdict.ok) {
+      ctx.app.getLogger().warn(`refused a call service event: ${verdict.reason}`);
+      throw callError(401, 'ERR_UNAUTHORIZED', verdict.reason);
+    }
+    const handler = Object.prototype.hasOwnProperty.call(handlers, verdict.event.type) ? handlers[verdict.event.type] : null;
+    if (!handler) throw callError(400, 'ERR_UNKNOWN_EVENT', `unknown event type ${JSON.stringify(verdict.event.type).slice(0, 40)}`);
+    return { content: { ok: true, ...(await handler(ctx, verdict.event)) } };
+  },
+});
+
+module.exports = { ServiceEventsEndpoint };

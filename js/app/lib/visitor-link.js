@@ -1,0 +1,79 @@
+'use strict';
+// The visitor's way into a call from Rocket.Chat's stock LiveChat widget.
+//
+// The widget can do one thing for us: a button without a URL reaches the App
+// with the visitor proven by their LiveChat token (call-actions.js checks that
+// this visitor is the room's). It cannot open anything the App answers, but it
+// re-renders a message the App updates. So pressing Join call turns the call
+// message's button into Open call: a URL button to the call page carrying a
+// join ticket (js/service/join-tickets.js) that works once, for a minute, for
+// the visitor's seat only. Everyone in the room sees that message, so nothing
+// in it may stay usable: when the ticket is used (the service tells us,
+// service-events.js) or expires (a scheduled job), the message offers Join
+// call again. The custom fields keep the ticket's id, never the link.
+
+const { readConfig } = require('./settings');
+const { createServiceClient } = require('./service-client');
+const { ACTIVE } = require('./call-messages');
+const { findCall } = require('./call-sessions');
+const { applyEvent, updateMessage, LINK_EXPIRY_JOB } = require('./call-lifecycle');
+
+/** After the ticket's expiry, so the service has surely refused it by then. */
+const EXPIRY_SLACK_MS = 1000;
+
+function withoutMessageId(session) {
+  const copy = { ...session };
+  delete copy.messageId;
+  return copy;
+}
+
+/**
+ * The room's visitor pressed Join call: a ringing call is accepted, then the
+ * message offers the visitor's single-use Open call link.
+ * @param {import('./call-lifecycle').Ctx} ctx
+ * @param {{entry: {messageId: string}, session: import('./call-lifecycle').CallSession}} found
+ * @returns {Promise<import('./call-lifecycle').CallSession>}
+ */
+async function offerVisitorLink(ctx, found) {
+  const session = withoutMessageId(found.session);
+  // Jitsi's Join call button already is the room's URL.
+  if (session.provider !== 'WebRTC') return applyEvent(ctx, found, 'accept', 'visitor');
+  if (!ACTIVE.has(session.callStatus)) return session; // over: no seat to offer
+  const config = await readConfig(ctx.read);
+  const minted = await createServiceClient(ctx.http, config).mintTicket(session.callId, 'visitor', config.joinLinkTtl);
+  const link = { visitorLink: { ticketId: minted.ticketId, expiresAt: minted.expiresAt }, linkUrl: minted.url };
+  let next;
+  if (session.callStatus === 'ringing') {
+    // One update: accepted, with the link (a ticket minted for a call then refused is never shown).
+    next = withoutMessageId(await applyEvent(ctx, found, 'accept', 'visitor', link));
+  } else {
+    next = { ...session, visitorLink: link.visitorLink };
+    await updateMessage(ctx, found.entry.messageId, next, { linkUrl: link.linkUrl });
+  }
+  await ctx.modify.getScheduler().scheduleOnce({
+    id: LINK_EXPIRY_JOB,
+    when: new Date(Date.parse(minted.expiresAt) + EXPIRY_SLACK_MS),
+    data: { callId: session.callId, ticketId: minted.ticketId },
+  });
+  return next;
+}
+
+/**
+ * The link with this ticket stopped working (used, or expired): the message
+ * offers Join call again. Nothing happens when the message shows another link
+ * by now (a newer press), none, or the call is over.
+ * @param {import('./call-lifecycle').Ctx} ctx
+ * @param {string} callId
+ * @param {string} ticketId
+ * @returns {Promise<boolean>} whether the message changed
+ */
+async function withdrawVisitorLink(ctx, callId, ticketId) {
+  const found = await findCall(ctx.read, callId);
+  if (!found) return false;
+  const link = found.session.visitorLink;
+  if (!link || link.ticketId !== ticketId || !ACTIVE.has(found.session.callStatus)) return false;
+  await updateMessage(ctx, found.entry.messageId, withoutMessageId(found.session));
+  return true;
+}
+
+module.exports = { offerVisitorLink, withdrawVisitorLink };
