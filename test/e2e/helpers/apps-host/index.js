@@ -1,21 +1,17 @@
 'use strict';
 
-// Runs a Rocket.Chat App inside the real @rocket.chat/apps-engine with
+// Runs a Rocket.Chat App inside a real @rocket.chat/apps-engine (1.42.1
+// in-process, or 1.59.0 / 1.62.0 with their Deno subprocess: engines.js) with
 // in-memory storages and bridges, so e2e tests can drive it like Rocket.Chat
 // would (settings, endpoints, slash commands, UIKit actions, livechat events,
 // scheduler) and inspect what it did (messages, notifications, logs, jobs).
 //
-// Run mocha from the package root: vm2 resolves the App's requires from cwd.
+// Run mocha from the package root: vm2 (1.42.1) resolves the App's requires from cwd.
 
 const crypto = require('node:crypto');
-const { AppManager } = require('@rocket.chat/apps-engine/server/AppManager');
-const { AppInterface } = require('@rocket.chat/apps-engine/definition/metadata');
-const { AppStatus } = require('@rocket.chat/apps-engine/definition/AppStatus');
-const { SlashCommandContext } = require('@rocket.chat/apps-engine/definition/slashcommands');
-const { UIKitIncomingInteractionType } = require('@rocket.chat/apps-engine/definition/uikit');
-const { UIKitIncomingInteractionContainerType } = require('@rocket.chat/apps-engine/definition/uikit/UIKitIncomingInteractionContainer');
-const { MemoryMetadataStorage, MemoryLogStorage, MemorySourceStorage, clone, randomId } = require('./storages');
-const { HostAppBridges } = require('./runtime-bridges');
+const { storageClasses, clone, randomId } = require('./storages');
+const { hostAppBridgesClass } = require('./runtime-bridges');
+const { ENGINES, loadEngine } = require('./engines');
 
 // Apps are signed on install and verified on enable; generating a 2048-bit key
 // takes a while, so one pair serves the whole process.
@@ -32,7 +28,7 @@ function signingKeys() {
 }
 
 // The shared in-memory "database" all bridges read and write.
-function createState({ serverSettings, env, livechatOnline }) {
+function createState({ serverSettings, env, livechatOnline, AppInterface }) {
   const state = {
     manager: undefined,
     keys: signingKeys(),
@@ -202,20 +198,34 @@ function errorMessageFromArgs(args) {
   return { message: (args || []).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') };
 }
 
-async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline = true, installer } = {}) {
+/**
+ * @param {{zip: Buffer, engine?: '1.42.1'|'1.59.0'|'1.62.0', serverSettings?: object, env?: object,
+ *          livechatOnline?: boolean, installer?: object}} options
+ */
+async function startAppHost({ zip, engine: version = '1.42.1', serverSettings = {}, env = {}, livechatOnline = true, installer } = {}) {
   if (!Buffer.isBuffer(zip)) throw new Error('startAppHost: zip must be a Buffer of the App package');
+  const engine = loadEngine(version);
+  const { AppManager } = engine.require('server/AppManager');
+  const { AppInterface } = engine.require('definition/metadata');
+  const { AppStatus } = engine.require('definition/AppStatus');
+  const { SlashCommandContext } = engine.require('definition/slashcommands');
+  const { UIKitIncomingInteractionType } = engine.require('definition/uikit');
+  const { UIKitIncomingInteractionContainerType } = engine.require('definition/uikit/UIKitIncomingInteractionContainer');
+  const { MemoryMetadataStorage, MemoryLogStorage, MemorySourceStorage } = storageClasses(engine);
+  const HostAppBridges = hostAppBridgesClass(engine);
 
-  const state = createState({ serverSettings, env, livechatOnline });
+  const state = createState({ serverSettings, env, livechatOnline, AppInterface });
   const logStorage = new MemoryLogStorage();
   const bridges = new HostAppBridges(state);
 
-  // AppManager is a singleton and refuses a second instance.
+  // AppManager is a singleton (one per engine package) and refuses a second instance.
   AppManager.Instance = undefined;
   const manager = new AppManager({
     metadataStorage: new MemoryMetadataStorage(),
     logStorage,
     bridges,
     sourceStorage: new MemorySourceStorage(),
+    tempFilePath: engine.tempDir, // 1.62 links its Deno runtime there; the others ignore it
   });
   state.manager = manager;
 
@@ -224,6 +234,7 @@ async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline
 
   let appId;
   const host = {
+    engine: version,
     manager,
     get appId() {
       return appId;
@@ -247,11 +258,14 @@ async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline
     return fail(`the App could not be installed: ${details}`);
   }
   appId = app.getID();
-  const status = app.getStatus();
+  const status = await app.getStatus(); // a Promise on the Deno engines
   if (!(status === AppStatus.AUTO_ENABLED || status === AppStatus.MANUALLY_ENABLED)) {
     return fail(`the App did not start (status ${status})`);
   }
   host.appUser = clone(await bridges.getUserBridge().doGetAppUser(appId));
+  const installedSettings = Object.fromEntries(
+    Object.entries(manager.getOneById(appId).getStorageItem().settings).map(([id, s]) => [id, clone(s.value)]),
+  );
 
   const requireUser = (id) => {
     const u = state.users.get(id);
@@ -431,6 +445,12 @@ async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline
       return clone(response);
     },
 
+    // The visitor holding a LiveChat token, as Rocket.Chat finds it (undefined when none does).
+    visitorByToken(token) {
+      const visitor = [...state.visitors.values()].find((v) => typeof token === 'string' && v.token === token);
+      return visitor && clone(visitor);
+    },
+
     // A visitor pressing a button in the livechat widget (identified by token).
     async livechatBlockAction({ actionId, value, blockId = 'b', messageId, roomId, visitorToken, triggerId = randomId() }) {
       const visitor = [...state.visitors.values()].find((v) => v.token === visitorToken);
@@ -469,6 +489,32 @@ async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline
       }
     },
 
+    /**
+     * Brings the running App back to a fresh install's state without
+     * reinstalling it (a Deno engine takes seconds to start an App): every
+     * setting back to its value after install, overlaid by `settings` (changed
+     * through the engine, as an admin would, only where it differs), then the
+     * scheduled jobs, users, visitors, rooms, messages, notifications,
+     * persisted records and logs emptied. The App keeps no state outside
+     * persistence, so what a test sees after reset() is what a fresh host gives.
+     */
+    async reset({ settings = {} } = {}) {
+      const scheduler = bridges.getSchedulerBridge();
+      scheduler.stopAll();
+      state.jobs.length = 0;
+      await Promise.race([Promise.allSettled([...state.pending]), new Promise((r) => setTimeout(r, 2000).unref())]);
+      const wanted = { ...installedSettings, ...settings };
+      const current = host.settings();
+      for (const [id, value] of Object.entries(wanted)) {
+        if (!current[id]) throw new Error(`apps-host: the App has no setting ${id}`);
+        if (JSON.stringify(current[id].value) !== JSON.stringify(value)) await host.updateSetting(id, value);
+      }
+      for (const [id, user] of state.users) if (id !== installerUser.id && !user.appId) state.users.delete(id);
+      for (const key of ['visitors', 'rooms', 'messages', 'history', 'persistence']) state[key].clear();
+      for (const key of ['notifications', 'typing', 'uiInteractions', 'statusChanges']) state[key].length = 0;
+      logStorage.entries.length = 0;
+    },
+
     async close() {
       const scheduler = bridges.getSchedulerBridge();
       scheduler.stopAll();
@@ -487,4 +533,4 @@ async function startAppHost({ zip, serverSettings = {}, env = {}, livechatOnline
   return host;
 }
 
-module.exports = { startAppHost };
+module.exports = { startAppHost, ENGINES };
