@@ -1,0 +1,103 @@
+'use strict';
+// Visitor path A with real browsers: the agent starts a call with /call in
+// Rocket.Chat (the App in the real Apps-Engine), the visitor presses Join call
+// in the stock LiveChat widget (sent over HTTP as the widget sends it), and
+// follows the Open call URL of the updated message into the call page: the
+// ticket leaves the address bar, the page says whose seat it joins, and the
+// visitor and the agent hear each other (440 Hz / 880 Hz tones).
+
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
+const { startHttpFront } = require('./helpers/apps-host/http-front');
+const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
+const { toneFile } = require('./helpers/tones');
+const { fmtTone } = require('./helpers/calls');
+
+const TONE_METER = fs.readFileSync(path.join(__dirname, 'pages', 'tone-meter.js'), 'utf8');
+const SHOTS_DIR = path.join(__dirname, 'screenshots');
+const JOIN = 'livechat-calls.join';
+const OPEN = 'livechat-calls.open';
+
+describe('visitor path A in Chromium: from the widget button to a call with the agent', function () {
+  this.timeout(90000);
+  const env = appFixture({ ringTimeout: 60 });
+  let front;
+  let visitor;
+  let agent;
+
+  before(async function () {
+    this.timeout(60000);
+    visitor = await launchBrowser({ name: 'path-a-visitor', fakeAudioFile: await toneFile(440) });
+    agent = await launchBrowser({ name: 'path-a-agent', fakeAudioFile: await toneFile(880) });
+    for (const b of [visitor, agent]) b.page.on('pageerror', (e) => console.log(`      [${b.name} pageerror] ${e.message}`));
+    fs.mkdirSync(SHOTS_DIR, { recursive: true });
+  });
+  beforeEach(async () => {
+    front = await startHttpFront(env.host);
+    await env.host.updateSetting('LivechatCalls_Rocketchat_URL', front.url);
+  });
+  afterEach(async () => {
+    if (front) await front.close();
+  });
+  after(async () => {
+    await closeAllBrowsers();
+  });
+
+  const callMessage = () => callMessages(env.host, env.room.id).pop();
+  const buttons = (m) => ((m.blocks || []).find((b) => b.type === 'actions') || { elements: [] }).elements;
+
+  async function heard(page) {
+    await page.evaluate(TONE_METER);
+    return page.evaluate(() => window.lccToneMeter.dominantFrequency(document.querySelector('[data-testid=remote-video]').srcObject, { durationMs: 1000 }));
+  }
+
+  it('the visitor follows Open call into a connected call with the agent; tones both ways; the ticket is gone from the URL and spent', async () => {
+    await env.host.executeCommand('call', { userId: env.agent.id, roomId: env.room.id });
+    const ringing = callMessage();
+    const press = await fetch(`${front.url}/api/apps/ui.interaction/${env.host.appId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-visitor-token': env.visitor.token },
+      body: JSON.stringify({ type: 'blockAction', actionId: JOIN, rid: env.room.id, mid: ringing.id, viewId: null, container: { type: 'message', id: ringing.id }, triggerId: 't1', payload: { value: ringing.customFields.callId } }),
+    });
+    assert.strictEqual(press.status, 200);
+    const open = buttons(callMessage()).find((e) => e.actionId === OPEN);
+    assert.ok(open && open.url, 'the message offers Open call');
+
+    // The agent joins from the App's agent endpoint (the agent UI's link).
+    const agentJoin = await env.host.executeApi('agent/call', { method: 'get', query: { rid: env.room.id }, userId: env.agent.id });
+    assert.strictEqual(agentJoin.status, 200);
+    await agent.page.goto(agentJoin.content.join.joinUrl);
+
+    // The widget opens the URL in a new tab: the visitor's browser loads it.
+    await visitor.page.goto(open.url);
+    await visitor.page.waitForSelector('[data-testid=join-audio]:not([disabled])', { timeout: 10000 });
+    const shownUrl = visitor.page.url();
+    assert.ok(!shownUrl.includes('ticket'), `the ticket left the address bar (${shownUrl})`);
+    const pageText = await visitor.page.textContent('body');
+    assert.match(pageText, /Vera Visitor/, 'the page says whose seat it joins');
+    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-a-visitor-join-1280.png') });
+
+    await agent.page.click('[data-testid=join-audio]');
+    await visitor.page.click('[data-testid=join-audio]');
+    for (const p of [agent.page, visitor.page]) await p.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 20000 });
+    const [atVisitor, atAgent] = [await heard(visitor.page), await heard(agent.page)];
+    console.log(`      [path A] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
+    assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
+    assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
+    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-a-visitor-in-call-1280.png') });
+
+    // Spent: the message offers Join call again, and the same URL opens nothing.
+    await env.host.waitFor(() => buttons(callMessage())[0].actionId === JOIN, { timeoutMs: 8000, what: 'Join call back' });
+    const again = await visitor.context.newPage();
+    await again.goto(open.url);
+    await again.waitForFunction(() => /already used/.test(document.body.textContent), null, { timeout: 10000 });
+    await again.screenshot({ path: path.join(SHOTS_DIR, 'path-a-link-used-1280.png') });
+    await again.close();
+
+    await agent.page.click('[data-testid=hangup]');
+    await env.host.waitFor(() => callMessage().customFields.callStatus === 'ended', { timeoutMs: 8000, what: 'the call ended in the message' });
+    assertOnlyErrors(env.host);
+  });
+});
