@@ -16,10 +16,13 @@
 import { Emitter } from './emitter.js';
 import { SignallingSocket, clientError } from './signalling-socket.js';
 import { PeerSession } from './peer.js';
+import { QualityMonitor } from './quality-monitor.js';
 
 const DEFAULT_AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 /** How long hangup() waits for the service's `ended` before finishing locally. */
 const HANGUP_WAIT_MS = 2000;
+/** The running quality totals go to the service every this many samples (about 6 s). */
+const QUALITY_REPORT_EVERY = 3;
 
 /**
  * @typedef {'idle'|'connecting'|'waiting'|'negotiating'|'connected'|'reconnecting'|'ended'} CallState
@@ -43,6 +46,10 @@ const HANGUP_WAIT_MS = 2000;
  *   or the token expired). Not emitted by close().
  * - `error` (Error with .code): something went wrong that does not end the call
  *   (an SDP the browser refused, an `error` message from the service, no camera)
+ * - `quality` ({level, mos, lossPct, jitterMs, rttMs}): about every 2 s while connected,
+ *   what this browser receives: level 'good'|'fair'|'poor', a MOS estimate (E-model,
+ *   js/common/quality.js), loss over the last ~6 s in %, jitter and RTT in ms (null
+ *   when unknown)
  */
 /** How long a connection may stay 'disconnected' before the client restarts ICE. */
 const RESTART_AFTER_MS = 3000;
@@ -100,6 +107,13 @@ export class LivechatCall extends Emitter {
     this._reconnecting = false;
     this._ended = null; // {reason, by} once over
     this._endedWaiters = [];
+    this._qualityTicks = 0;
+    this._qualityMonitor = new QualityMonitor({
+      onQuality: (q) => this.emit('quality', q),
+      onTick: () => {
+        if (++this._qualityTicks % QUALITY_REPORT_EVERY === 0) this._sendQuality();
+      },
+    });
     this._socket.on('joined', (msg) => this._onJoined(msg));
     this._socket.on('message', (msg) => this._onMessage(msg));
     this._socket.on('reconnecting', () => {
@@ -174,6 +188,7 @@ export class LivechatCall extends Emitter {
   hangup() {
     if (this._ended) return Promise.resolve(this._ended);
     const done = new Promise((resolve) => this._endedWaiters.push(resolve));
+    this._sendQuality(); // the final totals, before the call ends
     if (this._socket.send({ type: 'hangup' })) {
       setTimeout(() => this._finish({ reason: 'ended', by: this.party }), HANGUP_WAIT_MS);
     } else {
@@ -266,6 +281,7 @@ export class LivechatCall extends Emitter {
       send: (m) => this._socket.send(m),
     });
     this._peer = peer;
+    this._qualityMonitor.watch(peer.pc);
     peer.on('state', (state) => {
       this._watchConnection(peer, state);
       this._updateState();
@@ -345,6 +361,12 @@ export class LivechatCall extends Emitter {
     }
   }
 
+  /** This browser's quality totals to the service (docs/signalling.md), when it has any. */
+  _sendQuality() {
+    const report = this._qualityMonitor.report();
+    if (report) this._socket.send({ type: 'quality', report });
+  }
+
   _sendMedia() {
     const hasAudio = !!(this.localStream && this.localStream.getAudioTracks().length);
     const hasVideo = !!(this.localStream && this.localStream.getVideoTracks().length);
@@ -377,6 +399,7 @@ export class LivechatCall extends Emitter {
   _finish(info) {
     if (this._ended) return;
     clearTimeout(this._restartTimer);
+    this._qualityMonitor.stop();
     this._ended = info || { reason: 'closed', by: this.party };
     if (this._peer) this._peer.close();
     this._peer = null;

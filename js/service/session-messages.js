@@ -8,6 +8,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 const CONNECTION_STATES = ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'];
 const MAX_GENERATION = 2 ** 31;
 
+const { checkQualityReport } = require('../common/quality');
+
 function bad(message, code = 'ERR_INVALID_MESSAGE') {
   return { error: { code, message } };
 }
@@ -35,6 +37,7 @@ const CHECKS = {
   state: (m) => (CONNECTION_STATES.includes(m.connectionState) ? gen(m) : `connectionState must be one of ${CONNECTION_STATES.join(', ')}`),
   media: (m) => (typeof m.audio === 'boolean' && typeof m.video === 'boolean' ? null : 'media needs boolean audio and video'),
   hangup: () => null,
+  quality: (m) => checkQualityReport(m.report),
 };
 
 function gen(m) {

@@ -44,6 +44,14 @@ class RelayMedia {
     call.on('end', (summary) => this._handlers.onEnd(summary));
   }
 
+  /**
+   * The MediaServer call's statistics now (docs/api.md), or null before it exists or after it ended.
+   * @returns {object|null}
+   */
+  getStats() {
+    return this._call && !this._call.ended ? this._call.getStats() : null;
+  }
+
   /** True when both parties' legs are connected to the server. */
   get bothConnected() {
     return PARTIES.every((p) => this.states[p] === 'connected');

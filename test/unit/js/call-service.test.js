@@ -105,7 +105,7 @@ describe('call service control API', function () {
         id: null, roomId: 'room-1', state: 'created', endReason: null, record: false, relayPolicy: 'fallback',
         requestedRelayPolicy: 'fallback', path: null, ringTimeoutSeconds: 30, iceServers: [], createdAt: null,
         endedAt: null, endedBy: null, parties: { visitor: { joined: false }, agent: { joined: false } }, fallback: null,
-        recording: null,
+        recording: null, quality: null,
       });
       assert.ok(fs.existsSync(path.join(dataDir, 'calls', `${call.id}.json`)), 'stored in dataDir/calls');
     });
