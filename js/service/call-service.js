@@ -46,6 +46,8 @@ const { mountCallPage } = require('./call-page');
 const { JoinTickets } = require('./join-tickets');
 const { mountTicketRedemption } = require('./ticket-redemption');
 const { createAppNotifier } = require('./app-notifier');
+const { RingChannel } = require('./ring-channel');
+const { signallingUrlOf } = require('./http-api');
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
 function urlOfAddress({ address, port }) {
@@ -124,7 +126,14 @@ class CallService extends EventEmitter {
       onUnauthorized: (reason) => notify('api-refused', { reason }),
     });
     this._server = http.createServer((req, res) => this._route(req, res));
-    this._server.on('upgrade', (req, socket, head) => this._signalling.handleUpgrade(req, socket, head));
+    this._ring = new RingChannel({
+      store: this.calls, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
+      answer: (call, answer) => this._visitorAnswered(call, answer),
+    });
+    this._server.on('upgrade', (req, socket, head) => {
+      if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
+      else this._signalling.handleUpgrade(req, socket, head);
+    });
     this._listening = null;
     this._closing = null;
     /** The Prometheus metrics behind /metrics (/healthz is mounted with them). */
@@ -144,11 +153,33 @@ class CallService extends EventEmitter {
     this.on('ticket-redeemed', ({ callId, party, ticketId }) => {
       this._appEvents.send(this.calls.get(callId), { type: 'ticket-redeemed', callId, party, ticketId });
     });
+    this.calls.on('created', (call) => this._ring.ring(call));
+    this.on('party-joined', ({ callId, party }) => { if (party === 'visitor') this._ring.stop(callId, 'joined'); });
     this.calls.on('ended', (call) => {
+      this._ring.stop(call.id, call.endReason);
       this.tickets.revokeCall(call.id);
       if (this._endedByApp.has(call.id)) return;
       this._appEvents.send(call, { type: 'call-ended', callId: call.id, reason: call.endReason, endedBy: call.endedBy });
     });
+  }
+
+  /**
+   * The visitor answered on the site's call script (ring-channel.js): the App
+   * settles the call message first and may refuse; an accepted call gets the
+   * visitor's party token.
+   * @returns {Promise<object|null>} the `join` message's fields, null after a decline
+   */
+  async _visitorAnswered(call, answer) {
+    const settled = await this._appEvents.request(call, { type: 'visitor-answer', callId: call.id, answer });
+    if (answer === 'decline') return null;
+    if (settled.callStatus !== 'inProgress') throw new Error(`call ${call.id}: the App did not accept it (${settled.callStatus})`);
+    const current = this.calls.get(call.id);
+    if (!current || current.state === 'ended') throw new Error(`call ${call.id} has ended`);
+    const { token, expiresAt } = this.mintPartyToken(call.id, 'visitor');
+    return {
+      callId: call.id, party: 'visitor', token, expiresAt, signallingUrl: signallingUrlOf(this._url),
+      video: !!current.video, names: { ...(current.names || {}) },
+    };
   }
 
   /** True once close() began (/healthz then answers 503). @type {boolean} */
@@ -366,6 +397,7 @@ class CallService extends EventEmitter {
 
   async _close() {
     await (this._listening || Promise.resolve()).catch(() => {});
+    this._ring.close();
     await this._signalling.close().catch((err) => this._warn(err));
     if (this._server.listening) {
       const closed = new Promise((resolve) => this._server.close(() => resolve()));

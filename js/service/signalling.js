@@ -260,4 +260,4 @@ class Signalling {
   }
 }
 
-module.exports = { createSignalling, Signalling, MAX_ERRORS };
+module.exports = { createSignalling, Signalling, MAX_ERRORS, refuseUpgrade, clientAddress };
