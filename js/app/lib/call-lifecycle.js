@@ -20,6 +20,7 @@ const { indexCall, latestCallInRoom } = require('./call-sessions');
 const { callError } = require('./access');
 const { parseIceServers } = require('../../common/webrtc-servers');
 const { APP_EVENTS_ENDPOINT } = require('../../common/app-events');
+const { cleanQuality } = require('../../common/quality');
 
 /**
  * The accessors of the running entry point.
@@ -47,6 +48,7 @@ const { APP_EVENTS_ENDPOINT } = require('../../common/app-events');
  * @property {string|null} endedBy agent, visitor, timeout or room-closed
  * @property {boolean} record
  * @property {object|null} recording the service's recording reference, once ended
+ * @property {{visitor: object|null, agent: object|null}|null} [quality] each party's packets, jitter, RTT and MOS, once ended (docs/service-api.md)
  * @property {string} [jitsiUrl]
  * @property {string} [relayPolicy] as the service applies it
  * @property {string|null} [path] 'p2p' or 'relay', once ended
@@ -311,6 +313,7 @@ async function applyEvent(ctx, found, event, actor, link = {}) {
       if (ended) {
         session.path = ended.path || null;
         session.recording = ended.recording ? { id: ended.recording.id || session.callId, ...ended.recording } : null;
+        session.quality = cleanQuality(ended.quality); // known fields only: it goes into the message
       }
     }
   }

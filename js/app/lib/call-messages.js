@@ -3,6 +3,8 @@
 // One message per call, updated in place: buttons while the call can still be
 // joined or ended, then a line with the outcome and the talk time.
 
+const { qualityText } = require('../../common/quality');
+
 const ACTIONS = {
   join: 'livechat-calls.join',
   end: 'livechat-calls.end',
@@ -34,7 +36,7 @@ function callText(session) {
       return `Call in progress.`;
     case 'ended':
       return session.answeredAt
-        ? `Call ended. Talk time ${formatDuration(session.duration)}.`
+        ? [`Call ended. Talk time ${formatDuration(session.duration)}.`, qualityText(session.quality)].filter(Boolean).join(' ')
         : `Call cancelled before the visitor joined.`;
     case 'declined':
       return `Call declined by the visitor.`;
