@@ -182,6 +182,11 @@ class CallService extends EventEmitter {
     };
   }
 
+  /** The ring channel of the site call script (/ring, ring-channel.js). @type {RingChannel} */
+  get ringChannel() {
+    return this._ring;
+  }
+
   /** True once close() began (/healthz then answers 503). @type {boolean} */
   get closing() {
     return this._closing !== null;

@@ -55,6 +55,8 @@ class RingChannel {
     /** @type {Map<string, {call: object, timer: NodeJS.Timeout}>} call id -> a call ringing on pages */
     this._ringing = new Map();
     this._closing = false;
+    /** Timings (ms); tests shorten them. */
+    this.timing = { helloTimeoutMs: HELLO_TIMEOUT_MS };
     /** @type {WeakSet<WebSocket>} pages pinged that have not answered yet */
     this._unanswered = new WeakSet();
     this._pinger = setInterval(() => this._pingAll(), PING_INTERVAL_MS);
@@ -111,7 +113,7 @@ class RingChannel {
 
   _onConnection(ws) {
     const state = { hash: null, errors: 0 };
-    const helloTimer = setTimeout(() => ws.close(4401, 'no hello'), HELLO_TIMEOUT_MS);
+    const helloTimer = setTimeout(() => ws.close(4401, 'no hello'), this.timing.helloTimeoutMs);
     helloTimer.unref();
     ws.on('close', () => {
       clearTimeout(helloTimer);
