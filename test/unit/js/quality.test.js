@@ -233,3 +233,34 @@ describe('call quality: the record\'s summary (js/service/session-quality.js)', 
     assert.strictEqual(summary.agent.source, 'client');
   });
 });
+
+describe('call quality: /client/quality.js, the model as an ES module for browsers', function () {
+  const { createCallService } = require('../../../js/service/call-service');
+  let service;
+  let url;
+  before(async () => {
+    service = createCallService({ secret: 'quality-module-secret-0123456789', port: 0, media: { listenAddresses: ['127.0.0.1'] } });
+    ({ url } = await service.listen());
+  });
+  after(() => service.close());
+
+  it('GET /client/quality.js is an ES module (CORS open) exporting the very functions of js/common/quality.js', async () => {
+    const res = await fetch(`${url}/client/quality.js`);
+    assert.strictEqual(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/javascript/);
+    assert.strictEqual(res.headers.get('access-control-allow-origin'), '*');
+    const esm = await import(`data:text/javascript,${encodeURIComponent(await res.text())}`);
+    assert.deepStrictEqual(Object.keys(esm).sort(), Object.keys(q).sort());
+    for (const figures of [{ lossPct: 0, rttMs: 1, jitterMs: 1 }, { lossPct: 7.5, rttMs: 120, jitterMs: 9 }]) {
+      assert.strictEqual(esm.estimateMos(figures), q.estimateMos(figures));
+    }
+    assert.strictEqual(esm.qualityLevel(3.7), 'fair');
+  });
+
+  it('HEAD gets the headers only; other methods get 405', async () => {
+    const head = await fetch(`${url}/client/quality.js`, { method: 'HEAD' });
+    assert.strictEqual(head.status, 200);
+    assert.ok(Number(head.headers.get('content-length')) > 1000);
+    assert.strictEqual((await fetch(`${url}/client/quality.js`, { method: 'POST' })).status, 405);
+  });
+});
