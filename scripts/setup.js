@@ -3,7 +3,8 @@
 // Everything `npm start` and `npm test` need on a fresh Debian 12 machine:
 // Debian packages (apt-get when root, else the command to run), npm
 // dependencies (npm ci), and the native build. Idempotent and quick when done.
-// `--test` adds what the test suite needs (browser, sox, decoders, ...).
+// `--test` adds what the test suite needs (browser, sox, decoders, ..., the
+// Apps-Engines 1.59 and 1.62 with their Deno runtime: scripts/apps-engines.js).
 
 const fs = require('fs');
 const path = require('path');
@@ -35,6 +36,8 @@ function main() {
   ensurePackages(forTests ? [...BUILD_PACKAGES, ...TEST_PACKAGES] : BUILD_PACKAGES);
   if (npmDepsStale()) installNpmDeps(); // npm ci also runs the install script (native build)
   build();
+  // The Apps-Engines with a Deno runtime the App's tests run (npm registry only; quick when done).
+  if (forTests) require('./apps-engines').prepareDenoEngines();
 }
 
 try {

@@ -5,10 +5,10 @@
 // through the call service (js/service), reached over HTTP: Apps run in the
 // Apps-Engine sandbox and cannot load the native add-on.
 //
-// Plain JavaScript, since the Apps-Engine does not compile TypeScript when it
-// loads a package. Keep it within what both the 1.42 (vm2) and the current
-// (Deno) runtimes offer: require without file extensions, no module state
-// shared between files.
+// Plain JavaScript, bundled into one file by js/app/package/bundle-app.js.
+// Keep it within what the 1.42 (vm2), the Deno (1.46-1.62) and Rocket.Chat's
+// Node runtimes all offer: require only Node built-ins and
+// @rocket.chat/apps-engine/*, no fs (test/e2e/helpers/apps-host/README.md).
 
 const { App } = require('@rocket.chat/apps-engine/definition/App');
 const { ApiVisibility, ApiSecurity } = require('@rocket.chat/apps-engine/definition/api');
@@ -30,6 +30,11 @@ function withoutCredentials(id, value) {
   if (id !== ids.iceServers || typeof value !== 'string') return value;
   return value.split(',').map((entry) => entry.replace(/^\s*[^@]*@/, '***@')).join(',');
 }
+
+// The value to put back, by setting id, when onPreSettingUpdate refuses a new
+// one: the Deno engines store a refused value anyway (their runtime swallows
+// the exception), and onSettingUpdated then restores the old value.
+const refusedSettings = new Map();
 
 class LivechatCallsApp extends App {
   constructor(info, logger, accessors) {
@@ -63,8 +68,15 @@ class LivechatCallsApp extends App {
    * @param {import('@rocket.chat/apps-engine/definition/settings/ISettingUpdateContext').ISettingUpdateContext} context
    */
   async onPreSettingUpdate(context) {
-    const problem = checkSetting(context.newSetting.id, context.newSetting.value);
-    if (problem) throw new InvalidSettingValueException(problem);
+    const { id } = context.newSetting;
+    const problem = checkSetting(id, context.newSetting.value);
+    if (problem) {
+      const old = context.oldSetting;
+      refusedSettings.set(id, old.value !== undefined && old.value !== null ? old.value : old.packageValue);
+      // Logged too: on the Deno engines the exception reaches neither the admin nor the App's log.
+      this.getLogger().error(`setting ${id} refused: ${problem}`);
+      throw new InvalidSettingValueException(problem);
+    }
     // Nothing returned: the engine then stores the setting as given. Returning
     // it would make the engine log it at debug level, password value included.
     return undefined;
@@ -78,6 +90,16 @@ class LivechatCallsApp extends App {
    * @param {import('@rocket.chat/apps-engine/definition/accessors').IHttp} http
    */
   async onSettingUpdated(setting, configurationModify, read, http) {
+    if (checkSetting(setting.id, setting.value)) {
+      // A Deno engine stored a value onPreSettingUpdate refused: put the previous one back.
+      const previous = refusedSettings.get(setting.id);
+      refusedSettings.delete(setting.id);
+      if (previous !== undefined && !checkSetting(setting.id, previous)) {
+        await this.getAccessors().environmentWriter.getSettings().updateValue(setting.id, previous);
+        this.getLogger().warn(`setting ${setting.id}: the refused value was replaced by the previous one`);
+      }
+      return;
+    }
     const shown = setting.type === 'password' ? '(hidden)' : JSON.stringify(withoutCredentials(setting.id, setting.value));
     this.getLogger().info(`setting ${setting.id} is now ${shown}; it applies from the next call`);
     if (setting.id !== ids.serviceUrl && setting.id !== ids.serviceSecret) return;

@@ -6,118 +6,120 @@
 // signalling lets anyone who knows a room id read and write it.)
 
 const assert = require('assert');
-const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
+const { appFixture, callMessages, assertOnlyErrors, ENGINES } = require('./helpers/app-fixture');
 
-describe('call access control in the Rocket.Chat App', function () {
-  this.timeout(30000);
-  const env = appFixture();
-  let call;
+for (const engine of ENGINES) {
+  describe(`call access control in the Rocket.Chat App (Apps-Engine ${engine})`, function () {
+    this.timeout(30000);
+    const env = appFixture({ engine });
+    let call;
 
-  beforeEach(async () => {
-    const res = await env.host.executeApi('agent/call/start', { method: 'post', content: { rid: env.room.id }, userId: env.agent.id });
-    assert.strictEqual(res.status, 201);
-    call = res.content.call;
-  });
+    beforeEach(async () => {
+      const res = await env.host.executeApi('agent/call/start', { method: 'post', content: { rid: env.room.id }, userId: env.agent.id });
+      assert.strictEqual(res.status, 201);
+      call = res.content.call;
+    });
 
-  function assertUntouched() {
-    const msgs = callMessages(env.host, env.room.id);
-    assert.strictEqual(msgs.length, 1);
-    assert.strictEqual(env.host.messageHistory(msgs[0].id).length, 1, 'the call message was changed');
-    assert.strictEqual(msgs[0].customFields.callStatus, 'ringing');
-    assert.notStrictEqual(env.service.calls.get(call.callId).state, 'ended');
-  }
-
-  const visitorEndpoints = [
-    ['get', 'visitor/call'],
-    ['post', 'visitor/call/accept'],
-    ['post', 'visitor/call/decline'],
-    ['post', 'visitor/call/end'],
-  ];
-  const visitorCallers = {
-    'no token': () => ({}),
-    'an empty token': () => ({ 'x-visitor-token': '' }),
-    'an unknown token': () => ({ 'x-visitor-token': 'not-a-visitor-token' }),
-    "another room's visitor token": () => ({ 'x-visitor-token': env.otherVisitor.token }),
-  };
-  for (const [method, path] of visitorEndpoints) {
-    for (const [who, headers] of Object.entries(visitorCallers)) {
-      it(`${method.toUpperCase()} ${path} with ${who} gets 403 and changes nothing`, async () => {
-        const args = { method, headers: headers(), ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
-        const res = await env.host.executeApi(path, args);
-        assert.strictEqual(res.status, 403, JSON.stringify(res.content));
-        assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
-        assertUntouched();
-        assertOnlyErrors(env.host);
-      });
+    function assertUntouched() {
+      const msgs = callMessages(env.host, env.room.id);
+      assert.strictEqual(msgs.length, 1);
+      assert.strictEqual(env.host.messageHistory(msgs[0].id).length, 1, 'the call message was changed');
+      assert.strictEqual(msgs[0].customFields.callStatus, 'ringing');
+      assert.notStrictEqual(env.service.calls.get(call.callId).state, 'ended');
     }
-    it(`${method.toUpperCase()} ${path} for a room that does not exist gets the same 403`, async () => {
-      const args = { method, headers: { 'x-visitor-token': env.visitor.token }, ...(method === 'get' ? { query: { rid: 'no-such-room' } } : { content: { rid: 'no-such-room' } }) };
-      const res = await env.host.executeApi(path, args);
-      assert.strictEqual(res.status, 403);
-      assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
-    });
-  }
 
-  const agentEndpoints = [
-    ['get', 'agent/call'],
-    ['post', 'agent/call/start'],
-    ['post', 'agent/call/end'],
-  ];
-  for (const [method, path] of agentEndpoints) {
-    it(`${method.toUpperCase()} ${path} without a logged-in user is refused (401 from Rocket.Chat's router)`, async () => {
-      const args = { method, ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
-      const res = await env.host.executeApi(path, args);
-      assert.strictEqual(res.status, 401);
-      assertUntouched();
-    });
-    for (const [who, userId] of [['another agent', 'agent2'], ['a user who is not an agent', 'plainUser']]) {
-      it(`${method.toUpperCase()} ${path} by ${who} gets 403 and changes nothing`, async () => {
-        env.host.addUser({ id: 'plainUser', username: 'carol', name: 'Carol' });
-        const args = { method, userId, ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
+    const visitorEndpoints = [
+      ['get', 'visitor/call'],
+      ['post', 'visitor/call/accept'],
+      ['post', 'visitor/call/decline'],
+      ['post', 'visitor/call/end'],
+    ];
+    const visitorCallers = {
+      'no token': () => ({}),
+      'an empty token': () => ({ 'x-visitor-token': '' }),
+      'an unknown token': () => ({ 'x-visitor-token': 'not-a-visitor-token' }),
+      "another room's visitor token": () => ({ 'x-visitor-token': env.otherVisitor.token }),
+    };
+    for (const [method, path] of visitorEndpoints) {
+      for (const [who, headers] of Object.entries(visitorCallers)) {
+        it(`${method.toUpperCase()} ${path} with ${who} gets 403 and changes nothing`, async () => {
+          const args = { method, headers: headers(), ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
+          const res = await env.host.executeApi(path, args);
+          assert.strictEqual(res.status, 403, JSON.stringify(res.content));
+          assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
+          assertUntouched();
+          assertOnlyErrors(env.host);
+        });
+      }
+      it(`${method.toUpperCase()} ${path} for a room that does not exist gets the same 403`, async () => {
+        const args = { method, headers: { 'x-visitor-token': env.visitor.token }, ...(method === 'get' ? { query: { rid: 'no-such-room' } } : { content: { rid: 'no-such-room' } }) };
         const res = await env.host.executeApi(path, args);
         assert.strictEqual(res.status, 403);
         assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
-        assertUntouched();
-        assertOnlyErrors(env.host);
       });
     }
-  }
 
-  it('the serving agent is refused on a room served by someone else (403), and on a room that does not exist (same 403)', async () => {
-    for (const rid of [env.otherRoom.id, 'no-such-room']) {
-      const res = await env.host.executeApi('agent/call/start', { method: 'post', content: { rid }, userId: env.agent.id });
-      assert.strictEqual(res.status, 403);
+    const agentEndpoints = [
+      ['get', 'agent/call'],
+      ['post', 'agent/call/start'],
+      ['post', 'agent/call/end'],
+    ];
+    for (const [method, path] of agentEndpoints) {
+      it(`${method.toUpperCase()} ${path} without a logged-in user is refused (401 from Rocket.Chat's router)`, async () => {
+        const args = { method, ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
+        const res = await env.host.executeApi(path, args);
+        assert.strictEqual(res.status, 401);
+        assertUntouched();
+      });
+      for (const [who, userId] of [['another agent', 'agent2'], ['a user who is not an agent', 'plainUser']]) {
+        it(`${method.toUpperCase()} ${path} by ${who} gets 403 and changes nothing`, async () => {
+          env.host.addUser({ id: 'plainUser', username: 'carol', name: 'Carol' });
+          const args = { method, userId, ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
+          const res = await env.host.executeApi(path, args);
+          assert.strictEqual(res.status, 403);
+          assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
+          assertUntouched();
+          assertOnlyErrors(env.host);
+        });
+      }
     }
-    assert.strictEqual(callMessages(env.host, env.otherRoom.id).length, 0);
-  });
 
-  it('/call by an agent who does not serve the room is refused privately, and starts nothing', async () => {
-    await env.host.executeCommand('call', { userId: env.otherAgent.id, roomId: env.room.id, args: ['end'] });
-    await env.host.executeCommand('call', { userId: env.otherAgent.id, roomId: env.room.id });
-    assertUntouched();
-    const notes = env.host.notifications();
-    assert.strictEqual(notes.length, 2);
-    for (const n of notes) {
-      assert.strictEqual(n.user.id, env.otherAgent.id);
-      assert.match(n.text, /Only the agent serving this conversation/);
-    }
-    assertOnlyErrors(env.host);
-  });
+    it('the serving agent is refused on a room served by someone else (403), and on a room that does not exist (same 403)', async () => {
+      for (const rid of [env.otherRoom.id, 'no-such-room']) {
+        const res = await env.host.executeApi('agent/call/start', { method: 'post', content: { rid }, userId: env.agent.id });
+        assert.strictEqual(res.status, 403);
+      }
+      assert.strictEqual(callMessages(env.host, env.otherRoom.id).length, 0);
+    });
 
-  it("the buttons do nothing for another agent or another room's visitor", async () => {
-    const press = { value: call.callId, messageId: call.messageId, roomId: env.room.id };
-    await env.host.blockAction({ ...press, actionId: 'livechat-calls.end', userId: env.otherAgent.id });
-    await env.host.livechatBlockAction({ ...press, actionId: 'livechat-calls.join', visitorToken: env.otherVisitor.token });
-    await env.host.livechatBlockAction({ ...press, actionId: 'livechat-calls.end', visitorToken: env.otherVisitor.token });
-    assertUntouched();
-    assertOnlyErrors(env.host);
-  });
+    it('/call by an agent who does not serve the room is refused privately, and starts nothing', async () => {
+      await env.host.executeCommand('call', { userId: env.otherAgent.id, roomId: env.room.id, args: ['end'] });
+      await env.host.executeCommand('call', { userId: env.otherAgent.id, roomId: env.room.id });
+      assertUntouched();
+      const notes = env.host.notifications();
+      assert.strictEqual(notes.length, 2);
+      for (const n of notes) {
+        assert.strictEqual(n.user.id, env.otherAgent.id);
+        assert.match(n.text, /Only the agent serving this conversation/);
+      }
+      assertOnlyErrors(env.host);
+    });
 
-  it('the serving agent and the visitor themselves are let through (the refusals above are not blanket)', async () => {
-    const agentView = await env.host.executeApi('agent/call', { method: 'get', query: { rid: env.room.id }, userId: env.agent.id });
-    assert.strictEqual(agentView.status, 200);
-    const visitorView = await env.host.executeApi('visitor/call', { method: 'get', query: { rid: env.room.id }, headers: { 'x-visitor-token': env.visitor.token } });
-    assert.strictEqual(visitorView.status, 200);
-    assert.strictEqual(visitorView.content.call.callId, call.callId);
+    it("the buttons do nothing for another agent or another room's visitor", async () => {
+      const press = { value: call.callId, messageId: call.messageId, roomId: env.room.id };
+      await env.host.blockAction({ ...press, actionId: 'livechat-calls.end', userId: env.otherAgent.id });
+      await env.host.livechatBlockAction({ ...press, actionId: 'livechat-calls.join', visitorToken: env.otherVisitor.token });
+      await env.host.livechatBlockAction({ ...press, actionId: 'livechat-calls.end', visitorToken: env.otherVisitor.token });
+      assertUntouched();
+      assertOnlyErrors(env.host);
+    });
+
+    it('the serving agent and the visitor themselves are let through (the refusals above are not blanket)', async () => {
+      const agentView = await env.host.executeApi('agent/call', { method: 'get', query: { rid: env.room.id }, userId: env.agent.id });
+      assert.strictEqual(agentView.status, 200);
+      const visitorView = await env.host.executeApi('visitor/call', { method: 'get', query: { rid: env.room.id }, headers: { 'x-visitor-token': env.visitor.token } });
+      assert.strictEqual(visitorView.status, 200);
+      assert.strictEqual(visitorView.content.call.callId, call.callId);
+    });
   });
-});
+}

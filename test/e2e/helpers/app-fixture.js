@@ -1,30 +1,41 @@
 'use strict';
 // The set-up of the App tests: a real call service on 127.0.0.1, the App
-// packaged by js/app/package/build-app-zip.js and installed into the real
-// Apps-Engine 1.42.1 (helpers/apps-host), and a LiveChat room with its
-// visitor, its serving agent and another agent. Settings start as an admin
-// would leave them for WebRTC calls through that service.
+// packaged by js/app/package/build-app-zip.js (the zip users upload, the same
+// buffer for every engine) and installed into a real Apps-Engine
+// (helpers/apps-host: 1.42.1 in-process, 1.59.0 and 1.62.0 with their Deno
+// runtime), and a LiveChat room with its visitor, its serving agent and
+// another agent. Settings start as an admin would leave them for WebRTC calls
+// through that service. One App install serves a describe block: before each
+// test, host.reset() brings it back to a fresh install's state (a Deno engine
+// takes seconds to install an App; reset takes milliseconds).
 
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startAppHost } = require('./apps-host');
+const { startAppHost, ENGINES } = require('./apps-host');
 const { createCallService } = require('../../../js/service/call-service');
 const { buildAppZip } = require('../../../js/app/package/build-app-zip');
 
 const SECRET = 'app-test-secret-0123456789abcdef';
 const UNIQUE_ID = 'srvUniq42';
 
+// Built once per test process: every engine gets the very same zip.
+let zipBuffer;
+function appZip() {
+  if (!zipBuffer) zipBuffer = buildAppZip().buffer;
+  return zipBuffer;
+}
+
 /**
- * Registers before/after hooks (and a fresh host per test with `perTest`)
- * and returns what they fill in.
- * @param {{ringTimeout?: number}} [opts]
+ * Registers before/after hooks (one App install for the describe block, reset
+ * before each test) and returns what they fill in.
+ * @param {{ringTimeout?: number, engine?: string}} [opts] engine: one of ENGINES (default 1.42.1)
  */
-function appFixture({ ringTimeout = 30 } = {}) {
-  const env = { service: null, host: null, dir: null, room: null, visitor: null, agent: null, otherAgent: null, zip: null };
+function appFixture({ ringTimeout = 30, engine = '1.42.1' } = {}) {
+  const env = { engine, service: null, host: null, dir: null, room: null, visitor: null, agent: null, otherAgent: null, zip: null };
   before(async function () {
-    this.timeout(30000);
+    this.timeout(60000);
     env.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-app-'));
     env.service = createCallService({
       secret: SECRET, host: '127.0.0.1', port: 0,
@@ -32,28 +43,31 @@ function appFixture({ ringTimeout = 30 } = {}) {
       dataDir: path.join(env.dir, 'data'),
     });
     env.serviceUrl = (await env.service.listen()).url;
-    env.zip = buildAppZip().buffer;
+    env.zip = appZip();
+    env.host = await startAppHost({ zip: env.zip, engine, serverSettings: { uniqueID: UNIQUE_ID, Site_Url: 'http://localhost:3000' } });
   });
   beforeEach(async function () {
     this.timeout(30000);
-    env.host = await startAppHost({ zip: env.zip, serverSettings: { uniqueID: UNIQUE_ID, Site_Url: 'http://localhost:3000' } });
+    await env.host.reset({
+      settings: {
+        LivechatCalls_Service_URL: env.serviceUrl,
+        LivechatCalls_Service_Secret: SECRET,
+        LivechatCalls_Ring_Timeout: ringTimeout,
+        WebRTC_Enabled: true,
+        Omnichannel_call_provider: 'WebRTC',
+      },
+    });
     env.agent = env.host.addUser({ id: 'agent1', username: 'alice', name: 'Alice Agent', roles: ['user', 'livechat-agent'] });
     env.otherAgent = env.host.addUser({ id: 'agent2', username: 'bob', name: 'Bob Agent', roles: ['user', 'livechat-agent'] });
     env.visitor = env.host.addVisitor({ id: 'visitor1', token: 'visitor-token-1', username: 'guest-1', name: 'Vera Visitor' });
     env.otherVisitor = env.host.addVisitor({ id: 'visitor2', token: 'visitor-token-2', username: 'guest-2', name: 'Otto Other' });
     env.room = env.host.addLivechatRoom({ id: 'room1', visitor: env.visitor, servedBy: env.agent.id });
     env.otherRoom = env.host.addLivechatRoom({ id: 'room2', visitor: env.otherVisitor, servedBy: env.otherAgent.id });
-    await env.host.updateSetting('LivechatCalls_Service_URL', env.serviceUrl);
-    await env.host.updateSetting('LivechatCalls_Service_Secret', SECRET);
-    await env.host.updateSetting('LivechatCalls_Ring_Timeout', ringTimeout);
-    await env.host.updateSetting('WebRTC_Enabled', true);
-    await env.host.updateSetting('Omnichannel_call_provider', 'WebRTC');
-  });
-  afterEach(async function () {
-    if (env.host) await env.host.close();
-    env.host = null;
   });
   after(async function () {
+    this.timeout(30000);
+    if (env.host) await env.host.close();
+    env.host = null;
     if (env.service) await env.service.close();
     if (env.dir) fs.rmSync(env.dir, { recursive: true, force: true });
   });
@@ -74,4 +88,4 @@ function assertOnlyErrors(host, allowed = []) {
   assert.deepStrictEqual(unexpected, [], 'the App logged errors');
 }
 
-module.exports = { appFixture, callMessages, assertOnlyErrors, SECRET, UNIQUE_ID };
+module.exports = { appFixture, callMessages, assertOnlyErrors, SECRET, UNIQUE_ID, ENGINES };

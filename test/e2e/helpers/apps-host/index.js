@@ -198,6 +198,26 @@ function errorMessageFromArgs(args) {
   return { message: (args || []).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') };
 }
 
+// The Deno engines print what an App method threw to the server console
+// ('JSON-RPC error received: ', error) and go on; the refusal is what the
+// tests of onPreSettingUpdate expect, so it is not printed during fn().
+async function quietSwallowedErrors(fn) {
+  const print = console.error;
+  console.error = (...args) => {
+    if (args[0] !== 'JSON-RPC error received: ') print(...args);
+  };
+  try {
+    return await fn();
+  } finally {
+    console.error = print;
+  }
+}
+
+// What an App reads for a setting: its value, or its default until an admin sets one.
+function effectiveValue(setting) {
+  return setting.value !== undefined && setting.value !== null ? setting.value : setting.packageValue;
+}
+
 /**
  * @param {{zip: Buffer, engine?: '1.42.1'|'1.59.0'|'1.62.0', serverSettings?: object, env?: object,
  *          livechatOnline?: boolean, installer?: object}} options
@@ -263,8 +283,9 @@ async function startAppHost({ zip, engine: version = '1.42.1', serverSettings = 
     return fail(`the App did not start (status ${status})`);
   }
   host.appUser = clone(await bridges.getUserBridge().doGetAppUser(appId));
+  const installedRecords = new Set(state.persistence.keys()); // what the App stored while installing
   const installedSettings = Object.fromEntries(
-    Object.entries(manager.getOneById(appId).getStorageItem().settings).map(([id, s]) => [id, clone(s.value)]),
+    Object.entries(manager.getOneById(appId).getStorageItem().settings).map(([id, s]) => [id, clone(effectiveValue(s))]),
   );
 
   const requireUser = (id) => {
@@ -351,20 +372,29 @@ async function startAppHost({ zip, engine: version = '1.42.1', serverSettings = 
       return clone(manager.getOneById(appId).getStorageItem().settings);
     },
 
-    // The engine only propagates errors named 'AppsEngineException' (e.g.
+    // 1.42.1 only propagates errors named 'AppsEngineException' (e.g.
     // InvalidSettingValueException); any other error thrown by
     // onPreSettingUpdate is logged and the new value is STORED anyway, exactly
-    // as in Rocket.Chat. The host rejects in both cases so tests notice.
+    // as in Rocket.Chat. The Deno engines (1.59, 1.62) propagate none and log
+    // none: the value is stored, and only what the App logged itself tells.
+    // The host rejects whenever onPreSettingUpdate logged an error, so tests
+    // notice; on a Deno engine it first waits (up to 5 s) for the App to put
+    // the previous value back, as the App does from onSettingUpdated.
     async updateSetting(id, value) {
       const current = manager.getOneById(appId).getStorageItem().settings[id];
       if (!current) throw new Error(`apps-host: the App has no setting ${id}`);
       const mark = logStorage.entries.length;
-      await manager.getSettingsManager().updateAppSetting(appId, { ...clone(current), value });
+      await quietSwallowedErrors(() => manager.getSettingsManager().updateAppSetting(appId, { ...clone(current), value }));
       const swallowed = logStorage.entries
         .slice(mark)
-        .filter((e) => e.method === 'onPreSettingUpdate')
+        .filter((e) => e.method === 'onPreSettingUpdate' || e.method === 'app:onPreSettingUpdate')
         .flatMap((e) => e.entries.filter((x) => x.severity === 'error'));
       if (swallowed.length) {
+        if (engine.deno) {
+          const stored = () => JSON.stringify(manager.getOneById(appId).getStorageItem().settings[id].value);
+          const refused = JSON.stringify(value);
+          await host.waitFor(() => stored() !== refused, { what: `the App to restore ${id}` }).catch(() => {});
+        }
         const info = errorMessageFromArgs(swallowed[0].args);
         const err = new Error(info.message);
         if (info.name) err.name = info.name;
@@ -491,11 +521,12 @@ async function startAppHost({ zip, engine: version = '1.42.1', serverSettings = 
 
     /**
      * Brings the running App back to a fresh install's state without
-     * reinstalling it (a Deno engine takes seconds to start an App): every
-     * setting back to its value after install, overlaid by `settings` (changed
-     * through the engine, as an admin would, only where it differs), then the
-     * scheduled jobs, users, visitors, rooms, messages, notifications,
-     * persisted records and logs emptied. The App keeps no state outside
+     * reinstalling it (a Deno engine takes seconds to start an App): the logs
+     * emptied, every setting a test changed back to its value after install,
+     * then `settings` set through the engine as an admin would (so their
+     * changes are logged as on a fresh host), and the scheduled jobs, users,
+     * visitors, rooms, messages, notifications and the records persisted
+     * since install emptied. The App keeps no state outside
      * persistence, so what a test sees after reset() is what a fresh host gives.
      */
     async reset({ settings = {} } = {}) {
@@ -503,16 +534,16 @@ async function startAppHost({ zip, engine: version = '1.42.1', serverSettings = 
       scheduler.stopAll();
       state.jobs.length = 0;
       await Promise.race([Promise.allSettled([...state.pending]), new Promise((r) => setTimeout(r, 2000).unref())]);
-      const wanted = { ...installedSettings, ...settings };
+      logStorage.entries.length = 0; // what the settings below log stays, as on a fresh host
       const current = host.settings();
-      for (const [id, value] of Object.entries(wanted)) {
-        if (!current[id]) throw new Error(`apps-host: the App has no setting ${id}`);
-        if (JSON.stringify(current[id].value) !== JSON.stringify(value)) await host.updateSetting(id, value);
+      for (const [id, value] of Object.entries(installedSettings)) {
+        if (!(id in settings) && JSON.stringify(effectiveValue(current[id])) !== JSON.stringify(value)) await host.updateSetting(id, value);
       }
+      for (const [id, value] of Object.entries(settings)) await host.updateSetting(id, value);
       for (const [id, user] of state.users) if (id !== installerUser.id && !user.appId) state.users.delete(id);
-      for (const key of ['visitors', 'rooms', 'messages', 'history', 'persistence']) state[key].clear();
+      for (const key of ['visitors', 'rooms', 'messages', 'history']) state[key].clear();
+      for (const id of [...state.persistence.keys()]) if (!installedRecords.has(id)) state.persistence.delete(id);
       for (const key of ['notifications', 'typing', 'uiInteractions', 'statusChanges']) state[key].length = 0;
-      logStorage.entries.length = 0;
     },
 
     async close() {

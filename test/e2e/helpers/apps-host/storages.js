@@ -1,15 +1,10 @@
 'use strict';
 
 // In-memory implementations of the engine's three storage abstractions, plus
-// the helpers (clone, ids) every other file of the host shares.
+// the helpers (clone, ids) every other file of the host shares. The storage
+// classes extend the given engine's own (it checks instanceof).
 
 const crypto = require('node:crypto');
-const {
-  AppMetadataStorage,
-  AppLogStorage,
-  AppSourceStorage,
-} = require('@rocket.chat/apps-engine/server/storage');
-const { AppConsole } = require('@rocket.chat/apps-engine/server/logging');
 
 const ID_CHARS = '23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -67,96 +62,148 @@ function deepCopy(v, seen) {
   return out;
 }
 
-class MemoryMetadataStorage extends AppMetadataStorage {
-  constructor() {
-    super('apps-host-memory');
-    this.items = new Map();
+const classesByEngine = new Map();
+
+/** The storage classes built on `engine`'s (see engines.js), made once per engine. */
+function storageClasses(engine) {
+  if (classesByEngine.has(engine.version)) return classesByEngine.get(engine.version);
+  const { AppMetadataStorage, AppLogStorage, AppSourceStorage } = engine.require('server/storage');
+  const { AppConsole } = engine.require('server/logging');
+
+  class MemoryMetadataStorage extends AppMetadataStorage {
+    constructor() {
+      super('apps-host-memory');
+      this.items = new Map();
+    }
+
+    async create(item) {
+      if (this.items.has(item.id)) throw new Error(`App ${item.id} already exists`);
+      // Rocket.Chat stores a Mongo _id; private APIs use it as their hash.
+      item._id = item._id || randomId();
+      item.createdAt = item.createdAt || new Date();
+      item.updatedAt = new Date();
+      this.items.set(item.id, item);
+      return item;
+    }
+
+    async retrieveOne(id) {
+      return this.items.get(id) || null;
+    }
+
+    async retrieveAll() {
+      return new Map(this.items);
+    }
+
+    async update(item) {
+      item.updatedAt = new Date();
+      this.items.set(item.id, item);
+      return item;
+    }
+
+    async remove(id) {
+      this.items.delete(id);
+      return { success: true };
+    }
+
+    // The Deno engines (1.59, 1.62) update stored Apps piecemeal, by Mongo _id.
+    byMongoId(_id) {
+      const item = [...this.items.values()].find((x) => x._id === _id);
+      if (!item) throw new Error(`apps-host: no stored App with _id ${_id}`);
+      return item;
+    }
+
+    async retrieveAllPrivate() {
+      return new Map(this.items);
+    }
+
+    async updatePartialAndReturnDocument(partial, { unsetPermissionsGranted = false } = {}) {
+      const item = this.byMongoId(partial._id);
+      Object.assign(item, partial, { updatedAt: new Date() });
+      if (unsetPermissionsGranted) delete item.permissionsGranted;
+      return item;
+    }
+
+    async updateStatus(_id, status) {
+      this.byMongoId(_id).status = status;
+      return true;
+    }
+
+    async updateSetting(_id, setting) {
+      const item = this.byMongoId(_id);
+      item.settings = item.settings || {};
+      item.settings[setting.id] = setting;
+      return true;
+    }
+
+    async updateAppInfo(_id, info) {
+      this.byMongoId(_id).info = info;
+      return true;
+    }
+
+    async updateMarketplaceInfo(_id, marketplaceInfo) {
+      this.byMongoId(_id).marketplaceInfo = marketplaceInfo;
+      return true;
+    }
   }
 
-  async create(item) {
-    if (this.items.has(item.id)) throw new Error(`App ${item.id} already exists`);
-    // Rocket.Chat stores a Mongo _id; private APIs use it as their hash.
-    item._id = item._id || randomId();
-    item.createdAt = item.createdAt || new Date();
-    item.updatedAt = new Date();
-    this.items.set(item.id, item);
-    return item;
+  class MemoryLogStorage extends AppLogStorage {
+    constructor() {
+      super('apps-host-memory');
+      this.entries = [];
+    }
+
+    async find(query = {}) {
+      return this.entries.filter((e) => Object.keys(query).every((k) => e[k] === query[k]));
+    }
+
+    // Called by the engine after every App method call: 1.42 passes (appId,
+    // logger), the Deno engines the entry the subprocess already made.
+    async storeEntries(appIdOrEntry, logger) {
+      const entry = clone(logger ? AppConsole.toStorageEntry(appIdOrEntry, logger) : appIdOrEntry);
+      this.entries.push(entry);
+      return entry;
+    }
+
+    async getEntriesFor(appId) {
+      return this.entries.filter((e) => e.appId === appId);
+    }
+
+    async removeEntriesFor(appId) {
+      this.entries = this.entries.filter((e) => e.appId !== appId);
+    }
   }
 
-  async retrieveOne(id) {
-    return this.items.get(id) || null;
+  class MemorySourceStorage extends AppSourceStorage {
+    constructor() {
+      super();
+      this.zips = new Map();
+    }
+
+    async store(item, zip) {
+      this.zips.set(item.id, Buffer.from(zip));
+      return `memory://${item.id}`;
+    }
+
+    async fetch(item) {
+      return this.zips.get(item.id);
+    }
+
+    async update(item, zip) {
+      return this.store(item, zip);
+    }
+
+    async remove(item) {
+      this.zips.delete(item.id);
+    }
   }
 
-  async retrieveAll() {
-    return new Map(this.items);
-  }
-
-  async update(item) {
-    item.updatedAt = new Date();
-    this.items.set(item.id, item);
-    return item;
-  }
-
-  async remove(id) {
-    this.items.delete(id);
-    return { success: true };
-  }
-}
-
-class MemoryLogStorage extends AppLogStorage {
-  constructor() {
-    super('apps-host-memory');
-    this.entries = [];
-  }
-
-  async find(query = {}) {
-    return this.entries.filter((e) => Object.keys(query).every((k) => e[k] === query[k]));
-  }
-
-  // Called by the engine after every App method call with that call's logger.
-  async storeEntries(appId, logger) {
-    const entry = clone(AppConsole.toStorageEntry(appId, logger));
-    this.entries.push(entry);
-    return entry;
-  }
-
-  async getEntriesFor(appId) {
-    return this.entries.filter((e) => e.appId === appId);
-  }
-
-  async removeEntriesFor(appId) {
-    this.entries = this.entries.filter((e) => e.appId !== appId);
-  }
-}
-
-class MemorySourceStorage extends AppSourceStorage {
-  constructor() {
-    super();
-    this.zips = new Map();
-  }
-
-  async store(item, zip) {
-    this.zips.set(item.id, Buffer.from(zip));
-    return `memory://${item.id}`;
-  }
-
-  async fetch(item) {
-    return this.zips.get(item.id);
-  }
-
-  async update(item, zip) {
-    return this.store(item, zip);
-  }
-
-  async remove(item) {
-    this.zips.delete(item.id);
-  }
+  const classes = { MemoryMetadataStorage, MemoryLogStorage, MemorySourceStorage };
+  classesByEngine.set(engine.version, classes);
+  return classes;
 }
 
 module.exports = {
-  MemoryMetadataStorage,
-  MemoryLogStorage,
-  MemorySourceStorage,
+  storageClasses,
   clone,
   randomId,
 };
