@@ -17,7 +17,8 @@ const AdmZip = require('adm-zip');
 const root = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(root, 'js', 'cli', 'main.js');
 const LOADER = path.join(root, 'test', 'helpers', 'load-app-bundle.cjs');
-const ENGINE_1_42 = path.dirname(require.resolve('@rocket.chat/apps-engine/package.json'));
+// The engine packages the Node runtime check hands the App: 1.42.1 and 1.62.0 (the newest with a runtime).
+const ENGINE_DIRS = ['@rocket.chat/apps-engine', 'apps-engine-1.62'].map((name) => path.dirname(require.resolve(`${name}/package.json`)));
 
 // What the Apps-Engine runtimes let an App require: 1.42's vm2 sandbox and the
 // Deno runtime's list (1.46-1.62), minus 'fs', which vm2 does not give.
@@ -77,19 +78,22 @@ describe('App package', () => {
     }
   });
 
-  it('the class file loads under `node --permission` with read access to its folder and the engine only; its first export is the App class', function () {
-    this.timeout(20000);
-    const unpacked = path.join(dir, 'unpacked');
-    zip.extractAllTo(unpacked, true);
-    const major = Number(process.versions.node.split('.')[0]);
-    const permission = major >= 22 ? '--permission' : '--experimental-permission';
-    const reads = [LOADER, unpacked, ENGINE_1_42].map((p) => `--allow-fs-read=${p}`);
-    const r = spawnSync(process.execPath, [permission, ...reads, LOADER, path.join(unpacked, info.classFile), ENGINE_1_42], { encoding: 'utf8', cwd: unpacked });
-    assert.strictEqual(r.status, 0, r.stderr);
-    const found = JSON.parse(r.stdout);
-    assert.strictEqual(found.readsElsewhere, false, 'the run was sandboxed');
-    assert.deepStrictEqual(found.exports, ['LivechatCallsApp']);
-    assert.strictEqual(found.firstIsApp, true, 'the first export extends the engine\'s App class');
-    assert.ok(found.required.includes('@rocket.chat/apps-engine/definition/App'));
-  });
+  for (const engineDir of ENGINE_DIRS) {
+    const version = require(path.join(engineDir, 'package.json')).version;
+    it(`the class file loads under \`node --permission\` with read access to its folder and the engine (${version}) only; its first export is the App class`, function () {
+      this.timeout(20000);
+      const unpacked = path.join(dir, 'unpacked');
+      zip.extractAllTo(unpacked, true);
+      const major = Number(process.versions.node.split('.')[0]);
+      const permission = major >= 22 ? '--permission' : '--experimental-permission';
+      const reads = [LOADER, unpacked, engineDir].map((p) => `--allow-fs-read=${p}`);
+      const r = spawnSync(process.execPath, [permission, ...reads, LOADER, path.join(unpacked, info.classFile), engineDir], { encoding: 'utf8', cwd: unpacked });
+      assert.strictEqual(r.status, 0, r.stderr);
+      const found = JSON.parse(r.stdout);
+      assert.strictEqual(found.readsElsewhere, false, 'the run was sandboxed');
+      assert.deepStrictEqual(found.exports, ['LivechatCallsApp']);
+      assert.strictEqual(found.firstIsApp, true, "the first export extends the engine's App class");
+      assert.ok(found.required.includes('@rocket.chat/apps-engine/definition/App'));
+    });
+  }
 });
