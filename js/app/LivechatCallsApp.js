@@ -59,7 +59,9 @@ class LivechatCallsApp extends App {
       processor: (job, read, modify, http, persis) => this.onRingTimeout(job, { app: this, read, modify, http, persis }),
     }, {
       id: LINK_EXPIRY_JOB,
-      processor: (job, read, modify, http, persis) => withdrawVisitorLink({ app: this, read, modify, http, persis }, job.callId, job.ticketId),
+      processor: async (job, read, modify, http, persis) => {
+        await withdrawVisitorLink({ app: this, read, modify, http, persis }, job.callId, job.ticketId);
+      },
     }]);
   }
 

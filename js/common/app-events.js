@@ -42,10 +42,10 @@ function signAppEvent(secret, event) {
  */
 function verifyAppEvent(secret, headers, content, { now = Date.now() } = {}) {
   if (!secret) return { ok: false, reason: 'no shared secret is set' };
-  const payload = content && typeof content === 'object' ? content.payload : undefined;
+  const payload = content && typeof content === 'object' ? /** @type {any} */ (content).payload : undefined;
   if (typeof payload !== 'string' || payload.length > MAX_PAYLOAD_CHARS) return { ok: false, reason: 'malformed body' };
-  const verdict = verifyRequest({ secret, method: 'POST', path: APP_EVENTS_SIGNED_PATH, headers: headers || {}, body: payload, now });
-  if (!verdict.ok) return verdict;
+  const verdict = verifyRequest({ secret, method: 'POST', path: APP_EVENTS_SIGNED_PATH, headers: /** @type {any} */ (headers || {}), body: payload, now });
+  if (verdict.ok !== true) return { ok: false, reason: /** @type {{reason: string}} */ (verdict).reason };
   let event;
   try {
     event = JSON.parse(payload);

@@ -211,11 +211,12 @@ const REPORT_KEYS = ['packetsSent', 'packetsReceived', 'packetsLost', 'jitterMs'
  * Checks a browser's quality report: exactly the known fields, counts as
  * integers within bounds, times as bounded numbers. A report is only ever
  * stored as a copy built from these fields, so nothing else reaches a record.
- * @param {unknown} report
+ * @param {unknown} input
  * @returns {string|null} what is wrong, or null when usable
  */
-function checkQualityReport(report) {
-  if (report === null || typeof report !== 'object' || Array.isArray(report)) return 'report must be an object';
+function checkQualityReport(input) {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return 'report must be an object';
+  const report = /** @type {Record<string, any>} */ (input);
   for (const key of Object.keys(report)) if (!REPORT_KEYS.includes(key)) return `unknown report field '${String(key).slice(0, 40)}'`;
   for (const key of ['packetsSent', 'packetsReceived', 'packetsLost']) {
     const problem = checkCount(report[key], key);
@@ -240,11 +241,12 @@ function summaryFromReport(r) {
 /**
  * A party summary rebuilt from known fields only (what the App keeps of the
  * service's answer), or null when it is not one.
- * @param {unknown} q
+ * @param {unknown} input
  * @returns {PartyQuality|null}
  */
-function cleanPartyQuality(q) {
-  if (!q || typeof q !== 'object') return null;
+function cleanPartyQuality(input) {
+  if (!input || typeof input !== 'object') return null;
+  const q = /** @type {Record<string, any>} */ (input);
   const counts = ['packetsSent', 'packetsReceived', 'packetsLost'];
   if (counts.some((k) => checkCount(q[k], k))) return null;
   if (checkDistribution(q.jitterMs === undefined ? null : q.jitterMs, 'j') || checkDistribution(q.rttMs === undefined ? null : q.rttMs, 'r')) return null;
@@ -264,7 +266,8 @@ function cleanPartyQuality(q) {
  */
 function cleanQuality(quality) {
   if (!quality || typeof quality !== 'object') return null;
-  const out = { visitor: cleanPartyQuality(quality.visitor), agent: cleanPartyQuality(quality.agent) };
+  const { visitor, agent } = /** @type {Record<string, unknown>} */ (quality);
+  const out = { visitor: cleanPartyQuality(visitor), agent: cleanPartyQuality(agent) };
   return out.visitor || out.agent ? out : null;
 }
 

@@ -48,13 +48,15 @@ const ServiceEventsEndpoint = defineEndpoint({
   post: async (request, ctx) => {
     const config = await readConfig(ctx.read);
     const verdict = verifyAppEvent(config.serviceSecret, request.headers, request.content);
-    if (!verdict.ok) {
-      ctx.app.getLogger().warn(`refused a call service event: ${verdict.reason}`);
-      throw callError(401, 'ERR_UNAUTHORIZED', verdict.reason);
+    if (verdict.ok !== true) {
+      const { reason } = /** @type {{reason: string}} */ (verdict);
+      ctx.app.getLogger().warn(`refused a call service event: ${reason}`);
+      throw callError(401, 'ERR_UNAUTHORIZED', reason);
     }
-    const handler = Object.prototype.hasOwnProperty.call(handlers, verdict.event.type) ? handlers[verdict.event.type] : null;
-    if (!handler) throw callError(400, 'ERR_UNKNOWN_EVENT', `unknown event type ${JSON.stringify(verdict.event.type).slice(0, 40)}`);
-    return { content: { ok: true, ...(await handler(ctx, verdict.event)) } };
+    const { event } = /** @type {{event: any}} */ (/** @type {unknown} */ (verdict));
+    const handler = Object.prototype.hasOwnProperty.call(handlers, event.type) ? handlers[event.type] : null;
+    if (!handler) throw callError(400, 'ERR_UNKNOWN_EVENT', `unknown event type ${JSON.stringify(event.type).slice(0, 40)}`);
+    return { content: { ok: true, ...(await handler(ctx, event)) } };
   },
 });
 

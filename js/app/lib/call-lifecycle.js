@@ -113,6 +113,10 @@ async function editorOf(read) {
  * `linkUrl` is the visitor's Open call link to show; without it the message
  * offers Join call (and any earlier link is forgotten: only its ticket's
  * expiry or use ever mattered).
+ * @param {Ctx} ctx
+ * @param {string} messageId
+ * @param {CallSession} session
+ * @param {{linkUrl?: string}} [link]
  */
 async function updateMessage(ctx, messageId, session, { linkUrl } = {}) {
   const editor = await editorOf(ctx.read);

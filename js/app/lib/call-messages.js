@@ -65,6 +65,8 @@ function clockTime(iso) {
 /**
  * UIKit layout blocks: the text, then Join call / End call while the call is
  * live; Open call instead of Join call while the visitor's link (linkUrl) is out.
+ * @param {any} session a call session (call-lifecycle.js)
+ * @param {{linkUrl?: string}} [link]
  */
 function callBlocks(session, { linkUrl } = {}) {
   // any[]: the block types differ between Apps-Engine 1.42 (ui-kit Block) and 1.66 (LayoutBlock).

@@ -105,9 +105,61 @@ describe('call service control API', function () {
         id: null, roomId: 'room-1', state: 'created', endReason: null, record: false, relayPolicy: 'fallback',
         requestedRelayPolicy: 'fallback', path: null, ringTimeoutSeconds: 30, iceServers: [], createdAt: null,
         endedAt: null, endedBy: null, parties: { visitor: { joined: false }, agent: { joined: false } }, fallback: null,
-        recording: null, quality: null,
+        recording: null, quality: null, video: false, names: { visitor: null, agent: null }, appEventsUrl: null, visitorTokenHash: null,
       });
       assert.ok(fs.existsSync(path.join(dataDir, 'calls', `${call.id}.json`)), 'stored in dataDir/calls');
+    });
+
+    it('POST /api/calls takes the call UI fields (video, names), the visitor token hash and the App events URL, and refuses bad ones', async function () {
+      const tokenHash = 'a'.repeat(64);
+      const body = { roomId: 'room-ui', video: true, visitor: { name: 'Vera Visitor', tokenHash }, agent: { name: 'Alice Agent' }, app: { eventsUrl: 'https://chat.example.com/api/apps/public/x/service/events' } };
+      const res = await api({ method: 'POST', path: '/api/calls', body });
+      assert.strictEqual(res.status, 201, JSON.stringify(res.body));
+      assert.strictEqual(res.body.video, true);
+      assert.deepStrictEqual(res.body.names, { visitor: 'Vera Visitor', agent: 'Alice Agent' });
+      assert.strictEqual(res.body.visitorTokenHash, tokenHash);
+      assert.strictEqual(res.body.appEventsUrl, body.app.eventsUrl);
+      const bad = [
+        [{ video: 'yes' }, /video must be a boolean/],
+        [{ visitor: { tokenHash: 'not-a-hash' } }, /visitor.tokenHash must be the SHA-256/],
+        [{ visitor: { name: 'x'.repeat(81) } }, /visitor.name must be a string of at most 80/],
+        [{ agent: { name: 'line\nbreak' } }, /agent.name must be a string/],
+        [{ agent: { id: 'u1' } }, /unknown field 'agent.id'/],
+        [{ app: { eventsUrl: 'ftp://x/events' } }, /app.eventsUrl must be an absolute http\(s\) URL/],
+        [{ app: { eventsUrl: 'https://user:pw@chat.example.com/e' } }, /without credentials/],
+        [{ visitor: 'Vera' }, /visitor must be an object/],
+      ];
+      for (const [fields, message] of bad) {
+        assertError(await api({ method: 'POST', path: '/api/calls', body: { roomId: 'room-bad', ...fields } }), 400, 'ERR_INVALID_REQUEST', message);
+      }
+    });
+
+    it('POST /api/calls/:id/tickets mints a single-use join ticket that POST /tickets/redeem trades for the party token once', async function () {
+      const call = (await api({ method: 'POST', path: '/api/calls', body: { roomId: 'room-t', agent: { name: 'Alice Agent' } } })).body;
+      const minted = await api({ method: 'POST', path: `/api/calls/${call.id}/tickets`, body: { party: 'visitor', ttlSeconds: 30 } });
+      assert.strictEqual(minted.status, 201, JSON.stringify(minted.body));
+      const ticket = new URL(minted.body.url).hash.replace('#ticket=', '');
+      assert.match(ticket, /^[A-Za-z0-9_-]{43}$/);
+      assert.ok(Date.parse(minted.body.expiresAt) - Date.now() <= 30000);
+      const redeem = (t) => fetch(`${url}/tickets/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t }) })
+        .then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }));
+      const first = await redeem(ticket);
+      assert.strictEqual(first.status, 200);
+      assert.strictEqual(first.headers.get('cache-control'), 'no-store');
+      assert.strictEqual(first.headers.get('access-control-allow-origin'), null, 'no CORS: only the call page reads it');
+      assert.deepStrictEqual([first.body.callId, first.body.party, first.body.names.agent], [call.id, 'visitor', 'Alice Agent']);
+      const claims = verifyPartyToken(derivePartyTokenKey(SECRET), first.body.token);
+      assert.deepStrictEqual([claims.ok, claims.callId, claims.party], [true, call.id, 'visitor']);
+      assertError(await redeem(ticket), 410, 'ERR_TICKET_USED');
+      assertError(await redeem('nope'), 400, 'ERR_INVALID_REQUEST');
+      const get = await fetch(`${url}/tickets/redeem`);
+      assert.strictEqual(get.status, 405, 'never a GET');
+      // Signed like every control request; bad fields refused.
+      assertError(await api({ method: 'POST', path: `/api/calls/${call.id}/tickets`, body: { party: 'visitor' }, secret: OTHER_SECRET }), 401, 'ERR_UNAUTHORIZED');
+      assertError(await api({ method: 'POST', path: `/api/calls/${call.id}/tickets`, body: { party: 'host' } }), 400, 'ERR_INVALID_REQUEST');
+      assertError(await api({ method: 'POST', path: `/api/calls/${call.id}/tickets`, body: { party: 'visitor', ttlSeconds: 5 } }), 400, 'ERR_INVALID_REQUEST', /ttlSeconds/);
+      await api({ method: 'POST', path: `/api/calls/${call.id}/end`, body: { reason: 'ended' } });
+      assertError(await api({ method: 'POST', path: `/api/calls/${call.id}/tickets`, body: { party: 'visitor' } }), 409, 'ERR_CALL_ENDED');
     });
 
     it('POST /api/calls with record: true gets relayPolicy always', async function () {

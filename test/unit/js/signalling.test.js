@@ -212,7 +212,7 @@ describe('signalling WebSocket', function () {
       const { call, agent, visitor } = await pair({ relayPolicy: 'fallback' });
       assert.deepStrictEqual({ ...agent.joined, iceServers: null }, {
         type: 'joined', callId: call.id, party: 'agent', mode: 'p2p', relayPolicy: 'fallback', iceServers: null,
-        peerPresent: false, resumed: false, fallbackTimeoutMs: FALLBACK_MS,
+        peerPresent: false, resumed: false, fallbackTimeoutMs: FALLBACK_MS, video: false, names: { visitor: null, agent: null },
       });
       assert.deepStrictEqual(agent.joined.iceServers, []);
       assert.strictEqual(visitor.joined.peerPresent, true);
