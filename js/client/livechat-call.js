@@ -98,6 +98,8 @@ export class LivechatCall extends Emitter {
     this.peerPresent = false;
     /** The other party's microphone and camera. */
     this.peerMedia = { audio: true, video: true };
+    /** The ERR_CAMERA error when a video call went on without the camera (else null). @type {Error|null} */
+    this.cameraError = null;
     /** @type {CallState} */
     this.state = 'idle';
     this._iceServers = [];
@@ -218,10 +220,9 @@ export class LivechatCall extends Emitter {
     this._iceServers = Array.isArray(msg.iceServers) ? msg.iceServers : [];
     this.peerPresent = !!msg.peerPresent;
     this.emit('joined', msg);
-    // After a re-join the service does not know our tracks are off: say it again.
-    if ((this.localStream && !this.microphoneOn && this.localStream.getAudioTracks().length) || (this.localStream && !this.cameraOn && this.localStream.getVideoTracks().length)) {
-      this._sendMedia();
-    }
+    // The service keeps no media state: say ours after every join (a muted microphone,
+    // a camera that is off or missing), and again when the other party arrives.
+    this._sendMedia();
     this._updateState();
   }
 
@@ -243,6 +244,7 @@ export class LivechatCall extends Emitter {
         return;
       case 'peer':
         this.peerPresent = !!msg.present;
+        if (this.peerPresent) this._sendMedia();
         this.emit('peer', { present: this.peerPresent });
         this._updateState();
         return;
@@ -350,6 +352,8 @@ export class LivechatCall extends Emitter {
         return await md.getUserMedia({ audio, video: this.options.videoConstraints });
       } catch (err) {
         const e = clientError('ERR_CAMERA', `the camera cannot be used (${err.name || err.message}); going on with audio only`);
+        e.deviceError = err.name || null; // NotAllowedError (blocked), NotFoundError (none), NotReadableError (busy), ...
+        this.cameraError = e; // kept: a UI attached after join() still learns why there is no video
         queueMicrotask(() => this.emit('error', e));
       }
     }
@@ -357,7 +361,9 @@ export class LivechatCall extends Emitter {
     try {
       return await md.getUserMedia({ audio });
     } catch (err) {
-      throw clientError('ERR_MICROPHONE', `the microphone cannot be used (${err.name || err.message})`);
+      const e = clientError('ERR_MICROPHONE', `the microphone cannot be used (${err.name || err.message})`);
+      e.deviceError = err.name || null;
+      throw e;
     }
   }
 

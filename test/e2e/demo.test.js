@@ -163,7 +163,8 @@ describe('the demo pages call each other through the call service', function () 
     await A.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 15000 });
     // The visitor turns the camera off: the agent is told.
     await V.click('[data-testid=toggle-camera]');
-    await A.waitForSelector('.peer-flags .badge.warn:not(.hidden)', { timeout: 5000 });
+    await A.waitForSelector('[data-testid=peer-avatar]', { state: 'visible', timeout: 5000 });
+    assert.strictEqual(await A.textContent('[data-testid=peer-status]'), 'Camera off');
     await A.click('[data-testid=hangup]');
     await A.waitForSelector('[data-testid=outcome]', { state: 'visible', timeout: 5000 });
     assert.match(await A.textContent('#outcome-title'), /Call ended by you/);

@@ -113,18 +113,20 @@ function netnsWrapper(netns) {
  * @param {string} [opts.name] label used in errors and logs
  * @param {string} [opts.fakeAudioFile] absolute path of a WAV file the fake microphone plays
  * @param {string} [opts.netns] run Chromium inside this named network namespace (created by the test)
- * @param {string[]} [opts.args] extra Chromium flags
+ * @param {string[]} [opts.args] extra Chromium flags (a repeated flag: the last one counts)
+ * @param {boolean} [opts.fakeMediaUi=true] false: leave out --use-fake-ui-for-media-stream, so camera and
+ *   microphone are allowed only where the profile allows them (context.grantPermissions) and refused elsewhere
  * @param {{env?: object, interfaces?: object}} [opts.guard] overrides for assertPrivateNetns (tests only)
  * @returns {Promise<LaunchedBrowser>}
  */
-async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = [], guard } = {}) {
+async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = [], fakeMediaUi = true, guard } = {}) {
   assertPrivateNetns(guard);
   // Loaded here so the guard tests run even where playwright-core is missing.
   const { chromium } = require('playwright-core');
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (scripts/system-deps.js lists it)`);
   }
-  const fullArgs = [...BASE_ARGS, ...args];
+  const fullArgs = [...BASE_ARGS.filter((a) => fakeMediaUi || a !== '--use-fake-ui-for-media-stream'), ...args];
   if (fakeAudioFile) {
     if (!path.isAbsolute(fakeAudioFile) || !fs.existsSync(fakeAudioFile)) {
       throw new Error(`launchBrowser(${name}): fakeAudioFile must be an existing absolute path, got '${fakeAudioFile}'`);
