@@ -67,8 +67,8 @@ export function initialsOf(name) {
 
 /** One of the avatar colour classes (c0..c7), the same for the same name on both sides. */
 export function avatarColorOf(name) {
-  let h = 0;
-  for (const ch of String(name || '')) h = (h * 31 + ch.codePointAt(0)) >>> 0;
+  let h = 5381; // djb2 (xor variant)
+  for (const ch of String(name || '')) h = Math.imul(h ^ ch.codePointAt(0), 33) >>> 0;
   return `c${h % 8}`;
 }
 
@@ -213,7 +213,7 @@ export class CallView {
     this.qualityText = el('span');
     this.qualityEl = el('span', { class: 'pill quality hidden', 'data-testid': 'quality' }, icon('signal'), this.qualityText);
     this.timerEl = el('span', { class: 'timer hidden', 'data-testid': 'call-timer', 'aria-label': 'Talk time', text: '00:00' });
-    this.bar = el('div', { class: 'bar' }, this.stateEl, this.pathEl, this.qualityEl, this.timerEl);
+    this.bar = el('div', { class: 'bar' }, this.stateEl, this.timerEl, el('span', { class: 'bar-pills' }, this.pathEl, this.qualityEl));
     // The bar sits over the top of the stage.
     this.stage.prepend(this.bar);
   }
@@ -328,7 +328,7 @@ export class CallView {
     if (typeof q.jitterMs === 'number') parts.push(`jitter ${Math.round(q.jitterMs)} ms`);
     if (typeof q.rttMs === 'number') parts.push(`round trip ${Math.round(q.rttMs)} ms`);
     this.qualityEl.title = parts.join(' · ');
-    this.qualityEl.classList.remove('hidden');
+    this._render();
   }
 
   /** A video call went on without the camera: say why, once. */
@@ -375,6 +375,8 @@ export class CallView {
     this.stateEl.textContent = this.statusText();
     this.stateEl.dataset.state = s;
     this.timerEl.classList.toggle('hidden', !this.connectedAt);
+    // A measurement is about flowing media: none while (re)connecting.
+    this.qualityEl.classList.toggle('hidden', !this.qualityEl.dataset.level || s !== 'connected');
 
     // The other party: video when their camera is on and frames arrive, else the avatar.
     const stream = this.remoteVideo.srcObject;

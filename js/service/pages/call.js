@@ -131,6 +131,7 @@ function showCard({ title, detail, buttons = 'none', talk = null }) {
 /** Nothing to join, or something went wrong before the call. */
 function fail(title, detail) {
   showCard({ title, detail });
+  $('joining-as').classList.add('hidden');
 }
 
 /** The Join screen: whose seat, what kind of call, and the buttons that fit it. */
@@ -180,6 +181,7 @@ function showEnded(creds, { reason, by }, talkSeconds) {
   if (reason === 'replaced') return fail('Call continues elsewhere', 'You joined this call from another tab or window.');
   if (reason === 'unauthorized') return fail('Call ended', 'This call has ended or the link has expired.');
   const who = !by || by === 'service' ? '' : by === creds.party ? ' by you' : ` by ${nameOf(creds, by) || `the ${by}`}`;
+  $('joining-as').classList.add('hidden');
   showCard({
     title: `Call ended${who}`,
     detail: END_WORDS[reason] || '',
