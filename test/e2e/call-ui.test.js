@@ -259,12 +259,21 @@ describe('the call UI: call page, overlay and agent side', function () {
     });
   });
 
-  it('an audio call through the server: avatars on both sides, "Through the server", sound both ways, no camera control', async function () {
+  it('an audio call through the server: the visitor waits, muted, for the agent, who sees the mute on arrival; "Through the server", sound both ways, no camera control', async function () {
     const c = await newCall({ video: false, relayPolicy: 'always' });
     try {
-      await open(agent.page, c.tokens.agent.joinUrl);
       await open(visitor.page, c.tokens.visitor.joinUrl);
-      for (const p of [agent.page, visitor.page]) await p.click(sel('join-audio'));
+      await visitor.page.click(sel('join-audio'));
+      await visitor.page.waitForSelector(`${sel('call-state')}[data-state=waiting]`, { timeout: 10000 });
+      assert.strictEqual(await text(visitor.page, 'call-state'), `Waiting for ${NAMES.agent}…`);
+      await shots(visitor.page, 'waiting');
+      await visitor.page.click(sel('toggle-mic'));
+      await open(agent.page, c.tokens.agent.joinUrl);
+      await agent.page.click(sel('join-audio'));
+      // The service keeps no media state: the visitor's client says it again when the agent arrives.
+      await agent.page.waitForSelector(sel('peer-muted'), { state: 'visible', timeout: 10000 });
+      await visitor.page.click(sel('toggle-mic'));
+      await agent.page.waitForSelector(sel('peer-muted'), { state: 'hidden', timeout: 5000 });
       for (const p of [agent.page, visitor.page]) {
         await connected(p);
         await p.waitForSelector(`${sel('call-path')}[data-path=relay]`, { timeout: 10000 });
