@@ -234,6 +234,26 @@ describe('the call UI: call page, overlay and agent side', function () {
       assert.strictEqual(await A.getAttribute(sel('expand'), 'aria-pressed'), 'false');
     });
 
+    it('on a phone, Expand also takes the whole screen (full screen); Collapse leaves it', async function () {
+      // A 360x740 touch screen, as Chrome's device mode makes it (the screen's size and a coarse pointer).
+      const cdp = await visitor.context.newCDPSession(V);
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width: 360, height: 740, deviceScaleFactor: 2, mobile: true, screenWidth: 360, screenHeight: 740 });
+      await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+      try {
+        assert.strictEqual(await V.evaluate(() => matchMedia('(pointer: coarse)').matches && screen.width), 360);
+        await V.click(sel('expand'));
+        await V.waitForFunction(() => document.fullscreenElement && document.fullscreenElement.dataset.testid === 'call-view', null, { timeout: 5000 });
+        await V.click(sel('expand'));
+        await V.waitForFunction(() => !document.fullscreenElement, null, { timeout: 5000 });
+        assert.strictEqual(await V.getAttribute(sel('expand'), 'aria-pressed'), 'false');
+      } finally {
+        await cdp.send('Emulation.clearDeviceMetricsOverride');
+        await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+        await cdp.detach();
+        await V.setViewportSize({ width: 1280, height: 800 });
+      }
+    });
+
     it('the visitor loses the service for a while: reconnecting, then back in the call', async function () {
       // Offline: the reopened signalling socket cannot connect until the network is back.
       await visitor.context.setOffline(true);

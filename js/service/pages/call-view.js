@@ -406,7 +406,7 @@ export class CallView {
     if (s === 'waiting') return this.peerSeen ? 'Left the call' : (this.call && this.call.party === 'agent' ? 'Ringing…' : 'Not here yet');
     if (s === 'reconnecting') return 'Reconnecting…';
     if (s !== 'connected') return 'Connecting…';
-    if (!remoteVideoTrack) return this.video ? 'No video' : 'Audio call';
+    if (!remoteVideoTrack) return this.video ? 'Audio only' : 'Audio call';
     if (!peerMedia.video) return 'Camera off';
     return 'Video starting…';
   }
