@@ -194,7 +194,7 @@ describe('the call UI: call page, overlay and agent side', function () {
       await remoteVideoPlays(A);
     });
 
-    it('Tab reaches every control; each has a label, toggles have aria-pressed, focus is visible; Space toggles', async function () {
+    it('Tab reaches every control; each has a label holding its caption, toggles have aria-pressed, focus is visible; Space toggles', async function () {
       await A.evaluate(() => document.activeElement && document.activeElement.blur());
       const reached = new Map();
       for (let i = 0; i < 12; i++) {
@@ -204,6 +204,7 @@ describe('the call UI: call page, overlay and agent side', function () {
           const face = e && e.querySelector('.ctl-face');
           return e && e.dataset.testid ? {
             id: e.dataset.testid, label: e.getAttribute('aria-label'), pressed: e.getAttribute('aria-pressed'),
+            caption: e.querySelector('.ctl-caption') ? e.querySelector('.ctl-caption').textContent : null,
             ring: face ? getComputedStyle(face).outlineStyle : getComputedStyle(e).outlineStyle,
           } : null;
         });
@@ -213,6 +214,7 @@ describe('the call UI: call page, overlay and agent side', function () {
         const f = reached.get(id);
         assert.ok(f, `Tab reaches ${id} (reached: ${[...reached.keys()].join(', ')})`);
         assert.ok(f.label && f.label.length > 2, `${id} has an aria-label`);
+        assert.ok(f.label.toLowerCase().includes(f.caption.toLowerCase()), `${id}: its caption '${f.caption}' is in its label '${f.label}'`);
         assert.notStrictEqual(f.ring, 'none', `${id} shows where the focus is`);
         if (id !== 'hangup') assert.ok(['true', 'false'].includes(f.pressed), `${id} has aria-pressed`);
       }

@@ -219,7 +219,9 @@ export class CallView {
   }
 
   _buildControls() {
-    this.micBtn = controlButton({ testid: 'toggle-mic', label: 'Mute microphone', caption: 'Mute', iconName: 'mic', onclick: () => this.toggleMic() });
+    // Captions stay the same words as the labels (what speech input users say); the state is
+    // aria-pressed, the colour, the crossed icon and the tooltip.
+    this.micBtn = controlButton({ testid: 'toggle-mic', label: 'Mute microphone', caption: 'Mic', iconName: 'mic', onclick: () => this.toggleMic() });
     this.camBtn = controlButton({ testid: 'toggle-camera', label: 'Turn camera off', caption: 'Camera', iconName: 'cam', onclick: () => this.toggleCamera() });
     this.expandBtn = controlButton({ testid: 'expand', label: 'Expand', caption: 'Expand', iconName: 'expand', onclick: () => this.toggleExpand() });
     this.hangupBtn = controlButton({ testid: 'hangup', label: 'End call', caption: 'End', iconName: 'hangup', extraClass: 'ctl-end', onclick: () => this.hangup() });
@@ -425,7 +427,6 @@ export class CallView {
     this.micBtn.classList.toggle('ctl-off', !mic);
     setIcon(this.micBtn.firstChild, mic ? 'mic' : 'micOff');
     this.micBtn.title = mic ? 'Mute microphone (you can be heard)' : 'Microphone is muted: press to unmute';
-    this.micBtn.lastChild.textContent = mic ? 'Mute' : 'Unmute';
 
     // Audio calls have no camera control; a video call without a camera keeps it, unusable, to say why.
     this.camBtn.classList.toggle('hidden', !this.video);
@@ -436,13 +437,13 @@ export class CallView {
     if (noCamera) this.camBtn.setAttribute('aria-disabled', 'true');
     else this.camBtn.removeAttribute('aria-disabled');
     this.camBtn.title = noCamera ? 'No camera in this call' : cam ? 'Turn camera off (you can be seen)' : 'Camera is off: press to turn it on';
+    this.camBtn.setAttribute('aria-label', noCamera ? 'No camera' : 'Turn camera off');
     this.camBtn.lastChild.textContent = noCamera ? 'No camera' : 'Camera';
 
     const ex = this.expanded;
     this.expandBtn.setAttribute('aria-pressed', String(ex));
     setIcon(this.expandBtn.firstChild, ex ? 'collapse' : 'expand');
-    this.expandBtn.title = ex ? 'Collapse (Esc)' : 'Expand';
-    this.expandBtn.lastChild.textContent = ex ? 'Collapse' : 'Expand';
+    this.expandBtn.title = ex ? 'Expanded: press to collapse (Esc)' : 'Expand';
   }
 
   /** Kept for the demo pages: refresh the buttons after a change made elsewhere. */
