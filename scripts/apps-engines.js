@@ -83,9 +83,16 @@ function packageDir(name) {
   return path.dirname(require.resolve(`${name}/package.json`, { paths: [ROOT] }));
 }
 
-/** The Deno executable an npm `deno` package ships (its optional platform package). */
+/**
+ * The Deno executable of a Deno platform package (`@deno/linux-x64-glibc`).
+ * Taken directly, not through the `deno` package: that one lists every
+ * platform's package as optional, and a lock file must then name them all,
+ * which a registry without the other platforms' packages cannot give.
+ */
 function denoExecutable(denoPackage) {
-  return require(path.join(packageDir(denoPackage), 'install_api.cjs')).runInstall();
+  const file = path.join(packageDir(denoPackage), 'deno');
+  fs.chmodSync(file, 0o755);
+  return file;
 }
 
 function hashOf(files) {
