@@ -23,7 +23,7 @@ const { fmtTone } = require('./helpers/calls');
 const { signedFetch } = require('../helpers/signed-fetch');
 
 const SECRET = 'call-ui-test-secret-0123456789abcdef';
-const TONE_METER = fs.readFileSync(path.join(__dirname, 'pages', 'tone-meter.js'), 'utf8');
+const { heardInCallView } = require('./helpers/call-view-tones');
 const SHOTS_DIR = path.join(__dirname, 'screenshots');
 const SIZES = [[1280, 800], [360, 740]];
 const VISITOR_HZ = 440;
@@ -90,10 +90,7 @@ describe('the call UI: call page, overlay and agent side', function () {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
 
-  async function heard(page) {
-    await page.evaluate(TONE_METER);
-    return page.evaluate(() => window.lccToneMeter.dominantFrequency(document.querySelector('[data-testid=remote-video]').srcObject, { durationMs: 1000 }));
-  }
+  const heard = heardInCallView;
 
   async function assertHears(page, hz, who) {
     const r = await heard(page);

@@ -230,8 +230,8 @@ describe('visitor and agent behind symmetric NATs: the call falls back to the se
     await topo.exec('visitor', ['ip', 'route', 'replace', 'default', 'via', '10.1.0.1']);
     const t0 = Date.now();
     await waitFor(async () => {
-      const now = leg();
-      return now.state === 'connected' && now.selectedCandidatePair
+      const now = leg(); // null between the old leg's reset and the new leg
+      return now && now.state === 'connected' && now.selectedCandidatePair
         && `${now.selectedCandidatePair.remote.address}:${now.selectedCandidatePair.remote.port}` !== `${before.address}:${before.port}`
         && (await visitor.state()) === 'connected';
     }, { timeoutMs: 30000, what: 'the visitor back on a new path after the move' }).catch(async (err) => {

@@ -19,7 +19,7 @@ const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { toneFile } = require('./helpers/tones');
 const { fmtTone } = require('./helpers/calls');
 
-const TONE_METER = fs.readFileSync(path.join(__dirname, 'pages', 'tone-meter.js'), 'utf8');
+const { heardInCallView } = require('./helpers/call-view-tones');
 // Screenshots of each page in each state, for a person to look at after the run.
 const SHOTS_DIR = path.join(__dirname, 'screenshots');
 
@@ -84,11 +84,8 @@ describe('the demo pages call each other through the call service', function () 
     await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: true });
   }
 
-  /** The strongest frequency the page hears from the remote party (tone-meter.js over the call view's stream). */
-  async function heard(page) {
-    await page.evaluate(TONE_METER);
-    return page.evaluate(() => window.lccToneMeter.dominantFrequency(document.querySelector('[data-testid=remote-video]').srcObject, { durationMs: 1000 }));
-  }
+  /** The strongest frequency the page hears from the remote party. */
+  const heard = heardInCallView;
 
   async function openDemoPages() {
     await openPages();

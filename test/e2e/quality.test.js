@@ -129,10 +129,12 @@ describe('call quality, live in the browsers and recorded on the call', function
       const quality = await endAndRead(id);
       for (const party of PARTIES) {
         assertPartySummary(quality[party], 'server', party);
-        // Two hops at 5 % each: about 10 % lost towards each browser.
-        assert.ok(quality[party].lossPct > 4, `${party}: ${JSON.stringify(quality[party])}`);
-        assert.ok(quality[party].mos < 3.9, `${party}: ${JSON.stringify(quality[party])}`);
-        if (measured.relayClean) assert.ok(quality[party].mos < measured.relayClean[party] - 0.4, `${party}: ${quality[party].mos} vs ${measured.relayClean[party]} without loss`);
+        // The server counts what it received from each party: one hop at 5 %, random, so about
+        // 3-7 % over a few hundred packets (the browsers' own view crosses two hops, ~10 %).
+        // Bounds a random drop always reaches: the clean call's floor (4.2), and below its own figure.
+        assert.ok(quality[party].lossPct > 2, `${party}: ${JSON.stringify(quality[party])}`);
+        assert.ok(quality[party].mos < 4.2, `${party}: ${JSON.stringify(quality[party])}`);
+        if (measured.relayClean) assert.ok(quality[party].mos < measured.relayClean[party] - 0.1, `${party}: ${quality[party].mos} vs ${measured.relayClean[party]} without loss`);
       }
       measured.relayLoss5 = {
         visitor: quality.visitor.mos, agent: quality.agent.mos, lossPct: [quality.visitor.lossPct, quality.agent.lossPct],

@@ -11,11 +11,10 @@ const fs = require('fs');
 const path = require('path');
 const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
 const { startHttpFront } = require('./helpers/apps-host/http-front');
-const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
-const { toneFile } = require('./helpers/tones');
+const { closeAllBrowsers } = require('./helpers/browser');
+const { listenFor, launchCallParties } = require('./helpers/call-view-tones');
 const { fmtTone } = require('./helpers/calls');
 
-const TONE_METER = fs.readFileSync(path.join(__dirname, 'pages', 'tone-meter.js'), 'utf8');
 const SHOTS_DIR = path.join(__dirname, 'screenshots');
 const JOIN = 'livechat-calls.join';
 const OPEN = 'livechat-calls.open';
@@ -29,9 +28,7 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
 
   before(async function () {
     this.timeout(60000);
-    visitor = await launchBrowser({ name: 'path-a-visitor', fakeAudioFile: await toneFile(440) });
-    agent = await launchBrowser({ name: 'path-a-agent', fakeAudioFile: await toneFile(880) });
-    for (const b of [visitor, agent]) b.page.on('pageerror', (e) => console.log(`      [${b.name} pageerror] ${e.message}`));
+    ({ visitor, agent } = await launchCallParties('path-a'));
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
   });
   beforeEach(async () => {
@@ -47,11 +44,6 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
 
   const callMessage = () => callMessages(env.host, env.room.id).pop();
   const buttons = (m) => ((m.blocks || []).find((b) => b.type === 'actions') || { elements: [] }).elements;
-
-  async function heard(page) {
-    await page.evaluate(TONE_METER);
-    return page.evaluate(() => window.lccToneMeter.dominantFrequency(document.querySelector('[data-testid=remote-video]').srcObject, { durationMs: 1000 }));
-  }
 
   it('the visitor follows Open call into a connected call with the agent; tones both ways; the ticket is gone from the URL and spent', async () => {
     await env.host.executeCommand('call', { userId: env.agent.id, roomId: env.room.id });
@@ -82,14 +74,14 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
     await agent.page.click('[data-testid=join-audio]');
     await visitor.page.click('[data-testid=join-audio]');
     for (const p of [agent.page, visitor.page]) await p.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 20000 });
-    const [atVisitor, atAgent] = [await heard(visitor.page), await heard(agent.page)];
+    const [atVisitor, atAgent] = [await listenFor(visitor.page, 880), await listenFor(agent.page, 440)];
     console.log(`      [path A] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
     assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
     assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
     await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-a-visitor-in-call-1280.png') });
 
     // Spent: the message offers Join call again, and the same URL opens nothing.
-    await env.host.waitFor(() => buttons(callMessage())[0].actionId === JOIN, { timeoutMs: 8000, what: 'Join call back' });
+    await env.host.waitFor(() => buttons(callMessage())[0].actionId === JOIN, { timeoutMs: 15000, what: 'Join call back' });
     const again = await visitor.context.newPage();
     await again.goto(open.url);
     await again.waitForFunction(() => /already used/.test(document.body.textContent), null, { timeout: 10000 });
@@ -97,7 +89,7 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
     await again.close();
 
     await agent.page.click('[data-testid=hangup]');
-    await env.host.waitFor(() => callMessage().customFields.callStatus === 'ended', { timeoutMs: 8000, what: 'the call ended in the message' });
+    await env.host.waitFor(() => callMessage().customFields.callStatus === 'ended', { timeoutMs: 15000, what: 'the call ended in the message' });
     assertOnlyErrors(env.host);
   });
 });

@@ -15,11 +15,10 @@ const http = require('http');
 const path = require('path');
 const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
 const { startHttpFront } = require('./helpers/apps-host/http-front');
-const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
-const { toneFile } = require('./helpers/tones');
+const { closeAllBrowsers } = require('./helpers/browser');
+const { listenFor, launchCallParties } = require('./helpers/call-view-tones');
 const { fmtTone } = require('./helpers/calls');
 
-const TONE_METER = fs.readFileSync(path.join(__dirname, 'pages', 'tone-meter.js'), 'utf8');
 const SHOTS_DIR = path.join(__dirname, 'screenshots');
 
 // The widget's host API (src/widget.ts): every method records its call.
@@ -71,9 +70,7 @@ describe('visitor path B: the call rings on the customer page (site call script)
     });
     await new Promise((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://localhost:${site.address().port}`; // another origin than the service's 127.0.0.1
-    visitor = await launchBrowser({ name: 'path-b-visitor', fakeAudioFile: await toneFile(440) });
-    agent = await launchBrowser({ name: 'path-b-agent', fakeAudioFile: await toneFile(880) });
-    for (const b of [visitor, agent]) b.page.on('pageerror', (e) => console.log(`      [${b.name} pageerror] ${e.message}`));
+    ({ visitor, agent } = await launchCallParties('path-b'));
     visitor.context.on('request', (r) => seen.urls.push(r.url()));
     visitor.page.on('websocket', (ws) => seen.urls.push(ws.url()));
     env.service.on('warning', (w) => seen.warnings.push(String(w && w.message)));
@@ -158,17 +155,14 @@ describe('visitor path B: the call rings on the customer page (site call script)
     await agent.page.click('[data-testid=join-audio]');
     await frame.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 20000 });
     await agent.page.waitForSelector('[data-testid=call-state][data-state=connected]', { timeout: 20000 });
-    await frame.evaluate(TONE_METER);
-    await agent.page.evaluate(TONE_METER);
-    const measure = (f) => f.evaluate(() => window.lccToneMeter.dominantFrequency(document.querySelector('[data-testid=remote-video]').srcObject, { durationMs: 1000 }));
-    const [atVisitor, atAgent] = [await measure(frame), await measure(agent.page)];
+    const [atVisitor, atAgent] = [await listenFor(frame, 880), await listenFor(agent.page, 440)];
     console.log(`      [path B] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
     assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
     assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
     await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-b-overlay-in-call-1280.png') });
 
     await agent.page.click('[data-testid=hangup]');
-    await env.host.waitFor(() => callMessage('room-b1').customFields.callStatus === 'ended', { timeoutMs: 8000, what: 'ended in the message' });
+    await env.host.waitFor(() => callMessage('room-b1').customFields.callStatus === 'ended', { timeoutMs: 15000, what: 'ended in the message' });
 
     // The LiveChat token went to Rocket.Chat (the widget) and the service's socket, and nowhere else.
     const everything = JSON.stringify({
@@ -192,7 +186,7 @@ describe('visitor path B: the call rings on the customer page (site call script)
     assert.ok(box && box.x >= 0 && box.x + box.width <= 360, 'the Decline button is on screen');
     await visitor.page.click('[data-testid=lcc-decline]');
     const msg = await env.host.waitFor(() => callMessage('room-b2').customFields.callStatus === 'declined' && callMessage('room-b2'),
-      { timeoutMs: 8000, what: 'declined in the message' });
+      { timeoutMs: 15000, what: 'declined in the message' });
     assert.strictEqual(msg.customFields.endedBy, 'visitor');
     await visitor.page.waitForSelector('[data-testid=lcc-accept]', { state: 'hidden', timeout: 5000 });
     assertOnlyErrors(env.host);
