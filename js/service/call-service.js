@@ -1,5 +1,6 @@
 'use strict';
-// The call service: one HTTP server, one MediaServer, one call store.
+// The call service: one HTTP server (one per loopback address for
+// 'localhost'), one MediaServer, one call store.
 //
 // It serves the control API (/api/*, js/service/http-api.js) that the
 // Rocket.Chat App uses and the browsers' signalling WebSocket (/ws, through the
@@ -48,6 +49,30 @@ const { mountTicketRedemption } = require('./ticket-redemption');
 const { createAppNotifier } = require('./app-notifier');
 const { RingChannel } = require('./ring-channel');
 const { signallingUrlOf } = require('./http-api');
+
+/**
+ * The addresses to bind for the configured host. 'localhost' means both
+ * loopback addresses: Node binds only the first address /etc/hosts gives
+ * (::1 on stock Debian), and a Rocket.Chat configured with 127.0.0.1 must
+ * reach the service too.
+ */
+function bindAddresses(host) {
+  return host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+}
+
+/** Errors that mean "this machine has no such address" (e.g. no IPv6 loopback): skipped for 'localhost'. */
+const ADDRESS_MISSING = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+/** Binds `server` to host:port; resolves when it listens, rejects with the listen error. */
+function listenOn(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 /** http://host:port for a bound address (IPv6 in brackets; any-address shown as loopback). */
 function urlOfAddress({ address, port }) {
@@ -125,14 +150,11 @@ class CallService extends EventEmitter {
       },
       onUnauthorized: (reason) => notify('api-refused', { reason }),
     });
-    this._server = http.createServer((req, res) => this._route(req, res));
+    /** The HTTP servers, one per bound address (two for 'localhost'), all with the same routes. @type {http.Server[]} */
+    this._servers = [];
     this._ring = new RingChannel({
       store: this.calls, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
       answer: (call, answer) => this._visitorAnswered(call, answer),
-    });
-    this._server.on('upgrade', (req, socket, head) => {
-      if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
-      else this._signalling.handleUpgrade(req, socket, head);
     });
     this._listening = null;
     this._closing = null;
@@ -367,17 +389,33 @@ class CallService extends EventEmitter {
     if (loaded.skipped.length > 0) {
       this._warn(new Error(`call store: skipped files that are not calls: ${loaded.skipped.join(', ')}`));
     }
-    await new Promise((resolve, reject) => {
-      const onError = (err) => reject(err);
-      this._server.once('error', onError);
-      this._server.listen(this._config.port, this._config.host, () => {
-        this._server.off('error', onError);
-        resolve();
-      });
-    });
-    const url = urlOfAddress(this._server.address());
+    const [first, ...more] = bindAddresses(this._config.host);
+    const main = this._newServer();
+    await listenOn(main, this._config.port, first);
+    const { port } = main.address(); // the others take the same port (also when port 0 picked one)
+    for (const host of more) {
+      const server = this._newServer();
+      try {
+        await listenOn(server, port, host);
+      } catch (err) {
+        this._servers.splice(this._servers.indexOf(server), 1);
+        if (!ADDRESS_MISSING.has(err.code)) throw err;
+      }
+    }
+    const url = urlOfAddress(main.address());
     if (!this._url) this._url = url;
     return { url };
+  }
+
+  /** A server with the service's routes, /ws and /ring; kept in _servers so that close() closes it. */
+  _newServer() {
+    const server = http.createServer((req, res) => this._route(req, res));
+    server.on('upgrade', (req, socket, head) => {
+      if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
+      else this._signalling.handleUpgrade(req, socket, head);
+    });
+    this._servers.push(server);
+    return server;
   }
 
   /**
@@ -404,11 +442,11 @@ class CallService extends EventEmitter {
     await (this._listening || Promise.resolve()).catch(() => {});
     this._ring.close();
     await this._signalling.close().catch((err) => this._warn(err));
-    if (this._server.listening) {
-      const closed = new Promise((resolve) => this._server.close(() => resolve()));
-      this._server.closeAllConnections();
-      await closed;
-    }
+    await Promise.all(this._servers.filter((server) => server.listening).map((server) => {
+      const closed = new Promise((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    }));
     await this.media.close();
     await this.calls.close();
     await this._appEvents.drain();

@@ -9,11 +9,16 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const WebSocket = require('ws');
 
 const MAIN = path.join(__dirname, '..', '..', '..', 'js', 'service', 'main.js');
 
-function start(env) {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `npm start`; with `hostsFile`, in a mount namespace where that file is /etc/hosts. */
+function start(env, { hostsFile } = {}) {
+  const argv = hostsFile
+    ? ['unshare', ['--mount', '--', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile, process.execPath, MAIN]]
+    : [process.execPath, [MAIN]];
+  const child = spawn(...argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
@@ -56,6 +61,29 @@ describe('npm start (js/service/main.js)', function () {
     assert.strictEqual(fs.readFileSync(path.join(dir, 'data', 'secret'), 'utf8'), secret);
     again.child.kill('SIGTERM');
     assert.strictEqual((await again.exited).code, 0);
+  });
+
+  it("LCC_HOST=localhost with a stock Debian /etc/hosts (::1 first) serves on 127.0.0.1 and on [::1]", async () => {
+    const hostsFile = path.join(dir, 'hosts');
+    fs.writeFileSync(hostsFile, '::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\tlocalhost\n');
+    const env = { LCC_PORT: '0', LCC_HOST: 'localhost', LCC_DATA_DIR: path.join(dir, 'data'), LCC_RECORDINGS_DIR: path.join(dir, 'rec') };
+    const run = start(env, { hostsFile });
+    const url = await run.url;
+    const { port } = new URL(url);
+    assert.strictEqual(url, `http://127.0.0.1:${port}`, 'the printed URL is one that works from IPv4-only clients');
+    for (const base of [`http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+      assert.strictEqual((await fetch(`${base}/healthz`)).status, 200, base);
+      assert.strictEqual((await fetch(`${base}/visitor`)).status, 200, base);
+      const api = await fetch(`${base}/api/calls`, { method: 'POST', body: '{}' });
+      assert.strictEqual(api.status, 401, `${base}: the API answers (unsigned request refused)`);
+      for (const socketPath of ['/ws', '/ring']) {
+        const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${socketPath}`);
+        await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+        ws.close();
+      }
+    }
+    run.child.kill('SIGTERM');
+    assert.strictEqual((await run.exited).code, 0);
   });
 
   it('a malformed variable stops the start with a message naming it (exit 1)', async () => {
