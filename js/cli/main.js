@@ -80,8 +80,16 @@ function appPackage(out) {
   return 0;
 }
 
+const HELP_FLAGS = ['--help', '-h'];
+
 function main(argv) {
   const args = [...argv];
+  if (args[0] === 'serve') {
+    require('../service/main'); // runs until SIGINT/SIGTERM; reads --help from argv itself
+    return undefined;
+  }
+  // Asking for help is not an error, whichever subcommand it follows.
+  if (args.some((a) => HELP_FLAGS.includes(a))) return usage(0);
   let dir = process.env.LCC_RECORDINGS_DIR || './recordings';
   const i = args.indexOf('--dir');
   if (i >= 0) {
@@ -90,12 +98,7 @@ function main(argv) {
     args.splice(i, 2);
   }
   dir = path.resolve(dir);
-  if (args[0] === '--help' || args[0] === '-h') usage(0);
   if (args[0] === 'app-package' && args.length <= 2) return appPackage(args[1] || 'livechat-calls-app.zip');
-  if (args[0] === 'serve') {
-    require('../service/main'); // runs until SIGINT/SIGTERM; reads --help from argv itself
-    return undefined;
-  }
   if (args[0] !== 'recordings') usage(2);
   if (args.length === 1) return list(dir);
   if (args[1] === 'check' && args[2]) return check(dir, args[2]);
