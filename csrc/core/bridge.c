@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "leg_internal.h"
+#include "clock.h"
 #include "rd.h"
 
 #define KEYFRAME_REQ_MIN_US 300000 /* at most ~3 keyframe requests a second reach a sender */

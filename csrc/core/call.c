@@ -141,10 +141,10 @@ void lcc_call_request_keyframe(lcc_call *c, lcc_party p) {
 
 static lcc_err start_recording(lcc_call *c, lcc_why *why) {
   if (c->rec) return LCC_OK;
-  if (!c->env.opts->recordings_dir[0])
+  if (!c->env.recordings_dir[0])
     return lcc_fail(why, LCC_ERR_INVALID_OPTION, "no recordings directory is configured");
   /* The files' time 0 is when recording starts (the call's start with record: true). */
-  lcc_rec_info info = {c->env.opts->recordings_dir, c->id, (uint64_t)g_get_real_time(), (uint64_t)g_get_monotonic_time()};
+  lcc_rec_info info = {c->env.recordings_dir, c->id, (uint64_t)g_get_real_time(), (uint64_t)g_get_monotonic_time()};
   c->rec = lcc_recorder_start(c->env.rec, &info);
   if (!c->rec) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot start the recording");
   c->rec_paused = false;
@@ -158,16 +158,15 @@ static void stop_recording(lcc_call *c) {
   c->rec = NULL;
 }
 
-lcc_err lcc_call_recording(lcc_call *c, lcc_cmd_kind kind, lcc_why *why) {
-  c->in_command = true;
-  if (kind == LCC_CMD_RECORDING_START) return start_recording(c, why);
+lcc_err lcc_call_recording(lcc_call *c, lcc_call_rec_op op, lcc_why *why) {
+  if (op == LCC_REC_START) return start_recording(c, why);
   if (!c->rec) return lcc_fail(why, LCC_ERR_INVALID_STATE, "the call is not being recorded");
-  if (kind == LCC_CMD_RECORDING_STOP) {
+  if (op == LCC_REC_STOP) {
     stop_recording(c);
-  } else if (kind == LCC_CMD_RECORDING_PAUSE && !c->rec_paused) {
+  } else if (op == LCC_REC_PAUSE && !c->rec_paused) {
     c->rec_paused = true;
     lcc_recorder_pause(c->rec, (uint64_t)g_get_monotonic_time());
-  } else if (kind == LCC_CMD_RECORDING_RESUME && c->rec_paused) {
+  } else if (op == LCC_REC_RESUME && c->rec_paused) {
     c->rec_paused = false;
     lcc_recorder_resume(c->rec, (uint64_t)g_get_monotonic_time());
   }
@@ -190,38 +189,33 @@ lcc_call *lcc_call_create(const lcc_call_env *env, const char *id, bool record) 
 
 static lcc_leg *leg_for(lcc_call *c, lcc_party p) {
   if (!c->legs[p]) {
-    lcc_leg_env env = {c->env.ctx, c->env.cert, c->env.opts, p, c->id};
+    lcc_leg_env env = {c->env.ctx, c->env.cert, c->env.leg_opts, p, c->id};
     c->legs[p] = lcc_leg_create(&env, &leg_callbacks, c);
   }
   return c->legs[p];
 }
 
 lcc_err lcc_call_answer(lcc_call *c, lcc_party p, const char *offer, char **out, lcc_why *why) {
-  c->in_command = true;
   return lcc_leg_answer(leg_for(c, p), offer, out, why);
 }
 
 lcc_err lcc_call_offer(lcc_call *c, lcc_party p, char **out, lcc_why *why) {
-  c->in_command = true;
   return lcc_leg_offer(leg_for(c, p), out, why);
 }
 
 lcc_err lcc_call_accept_answer(lcc_call *c, lcc_party p, const char *answer, lcc_why *why) {
-  c->in_command = true;
   if (!c->legs[p]) return lcc_fail(why, LCC_ERR_INVALID_STATE, "no offer was made to the %s", lcc_party_name(p));
   return lcc_leg_accept_answer(c->legs[p], answer, why);
 }
 
 lcc_err lcc_call_add_candidate(lcc_call *c, lcc_party p, const char *cand, const char *mid,
                                int mline_index, lcc_why *why) {
-  c->in_command = true;
   if (!c->legs[p])
     return lcc_fail(why, LCC_ERR_INVALID_STATE, "no session for the %s yet: answer() or offer() first", lcc_party_name(p));
   return lcc_leg_add_candidate(c->legs[p], cand, mid, mline_index, why);
 }
 
 lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why) {
-  c->in_command = true;
   if (!c->legs[p]) return lcc_fail(why, LCC_ERR_INVALID_STATE, "no session for the %s yet", lcc_party_name(p));
   return lcc_leg_restart_ice(c->legs[p], out, why);
 }
@@ -232,13 +226,14 @@ lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why)
  * recording carry on; the recorder places the new SSRC by the wall clock. */
 lcc_err lcc_call_reset_leg(lcc_call *c, lcc_party p, lcc_why *why) {
   (void)why;
-  c->in_command = true;
   if (!c->legs[p]) return LCC_OK;
   lcc_leg_close(c->legs[p]);
   lcc_leg_destroy(c->legs[p]);
   c->legs[p] = NULL;
   return LCC_OK;
 }
+
+void lcc_call_begin_command(lcc_call *c) { c->in_command = true; }
 
 void lcc_call_after_command(lcc_call *c) { flush_held(c); }
 
@@ -257,7 +252,6 @@ static void add_parties(lcc_call *c, cJSON *o, bool summary) {
 }
 
 char *lcc_call_stats_json(lcc_call *c) {
-  c->in_command = true;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "id", c->id);
   cJSON_AddNumberToObject(o, "startedAt", (double)c->started_at_ms);
@@ -266,7 +260,6 @@ char *lcc_call_stats_json(lcc_call *c) {
 }
 
 char *lcc_call_end(lcc_call *c) {
-  c->in_command = true;
   uint64_t ended = (uint64_t)g_get_real_time() / 1000;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "id", c->id);

@@ -1,6 +1,9 @@
 /* One call: the visitor's and the agent's legs and the bridge between them.
  * The server routes commands here and the call reports events through the
- * env's emit callback. Thread: the server's media thread only.
+ * env's emit callback. The server brackets each command with
+ * lcc_call_begin_command / lcc_call_after_command: events raised while a
+ * command runs are held until its reply is queued, so JS sees the reply first.
+ * Thread: the server's media thread only.
  * Owns: both legs, the bridge state. Borrows: env (outlives every call). */
 #ifndef LCC_CALL_H
 #define LCC_CALL_H
@@ -9,13 +12,16 @@
 #include <stdbool.h>
 
 #include "dtls.h"
+#include "event.h"
+#include "leg.h"
 #include "recorder.h"
-#include "server.h"
+#include "vocab.h"
 
 typedef struct {
   GMainContext *ctx;
   lcc_dtls_cert *cert;
-  const lcc_server_opts *opts; /* the server's; ice_servers may change between calls */
+  const lcc_leg_opts *leg_opts; /* the server's; ice_servers may change between legs */
+  const char *recordings_dir;    /* the server's; "" = recording off */
   lcc_rec_thread *rec;         /* the server's recorder thread */
   /* Queues an event (transfer full). */
   void (*emit)(void *emit_ctx, lcc_event *ev);
@@ -40,14 +46,14 @@ lcc_err lcc_call_restart_ice(lcc_call *c, lcc_party p, char **out, lcc_why *why)
 lcc_err lcc_call_reset_leg(lcc_call *c, lcc_party p, lcc_why *why);
 /* Asks a party for a video keyframe (for the recorder). */
 void lcc_call_request_keyframe(lcc_call *c, lcc_party p);
-/* Recording control (LCC_CMD_RECORDING_*). */
-lcc_err lcc_call_recording(lcc_call *c, lcc_cmd_kind kind, lcc_why *why);
+/* Recording control. */
+typedef enum { LCC_REC_START = 0, LCC_REC_PAUSE, LCC_REC_RESUME, LCC_REC_STOP } lcc_call_rec_op;
+lcc_err lcc_call_recording(lcc_call *c, lcc_call_rec_op op, lcc_why *why);
+/* A command starts: events are held from now on. */
+void lcc_call_begin_command(lcc_call *c);
 /* Releases the events held while a command ran (after its reply is queued). */
 void lcc_call_after_command(lcc_call *c);
 /* Stats JSON (transfer full). */
 char *lcc_call_stats_json(lcc_call *c);
-
-/* Helpers for events: a zeroed event of a kind for this call (transfer full). */
-lcc_event *lcc_event_new(lcc_event_kind kind, const char *call_id, lcc_party party);
 
 #endif

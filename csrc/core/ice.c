@@ -95,7 +95,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
   ice->cb.recv(ice->cb_ctx, (uint8_t *)buf, len);
 }
 
-static bool add_listen_addresses(lcc_ice *ice, const lcc_server_opts *o, lcc_why *why) {
+static bool add_listen_addresses(lcc_ice *ice, const lcc_ice_opts *o, lcc_why *why) {
   for (size_t i = 0; i < o->n_listen; i++) {
     NiceAddress a;
     nice_address_init(&a);
@@ -109,7 +109,7 @@ static bool add_listen_addresses(lcc_ice *ice, const lcc_server_opts *o, lcc_why
   return true;
 }
 
-static void set_ice_servers(lcc_ice *ice, const lcc_server_opts *o) {
+static void set_ice_servers(lcc_ice *ice, const lcc_ice_opts *o) {
   bool stun_set = false;
   for (size_t i = 0; i < o->n_ice_servers; i++) {
     const lcc_ice_server *srv = &o->ice_servers[i];
@@ -134,7 +134,7 @@ static void connect_signals(lcc_ice *ice) {
   g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
 }
 
-lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_server_opts *opts, bool controlling,
+lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool controlling,
                         const lcc_ice_cb *cb, void *cb_ctx, lcc_why *why) {
   lcc_ice *ice = g_new0(lcc_ice, 1);
   ice->cb = *cb;

@@ -12,7 +12,36 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "server.h"
+
+typedef enum {
+  LCC_ICE_STUN = 0,
+  LCC_ICE_TURN_UDP,
+  LCC_ICE_TURN_TCP,
+  LCC_ICE_TURN_TLS
+} lcc_ice_server_kind;
+
+/* One STUN or TURN server; host is a numeric IP (the JS layer resolves names,
+ * so the media thread never blocks on DNS). */
+typedef struct {
+  lcc_ice_server_kind kind;
+  char host[64];
+  uint16_t port;
+  char username[256];
+  char credential[256];
+} lcc_ice_server;
+
+#define LCC_MAX_LISTEN 8
+#define LCC_MAX_ICE_SERVERS 8
+
+/* Where an agent gathers and whom it asks (the server fills it from its options). */
+typedef struct {
+  char listen_addresses[LCC_MAX_LISTEN][64]; /* numeric IPs; none = all non-loopback */
+  size_t n_listen;
+  char announced_address[64];                /* "" = none; replaces host candidate IPs */
+  uint16_t port_min, port_max;               /* 0, 0 = any */
+  lcc_ice_server ice_servers[LCC_MAX_ICE_SERVERS];
+  size_t n_ice_servers;
+} lcc_ice_opts;
 
 typedef enum { LCC_ICE_NEW = 0, LCC_ICE_CHECKING, LCC_ICE_CONNECTED, LCC_ICE_FAILED } lcc_ice_state;
 
@@ -28,9 +57,9 @@ typedef struct lcc_ice lcc_ice;
 
 #define LCC_ICE_MAX_HELD 32
 
-/* Creates the agent and its stream, binds to the server's listen addresses
+/* Creates the agent and its stream, binds to the listen addresses
  * and port range, sets STUN/TURN servers, and starts gathering. */
-lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_server_opts *opts, bool controlling,
+lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool controlling,
                         const lcc_ice_cb *cb, void *cb_ctx, lcc_why *why);
 void lcc_ice_destroy(lcc_ice *ice);
 

@@ -7,9 +7,6 @@
 
 #include "leg_internal.h"
 
-uint64_t lcc_now_us(void) { return (uint64_t)g_get_monotonic_time(); }
-uint64_t lcc_wall_us(void) { return (uint64_t)g_get_real_time(); }
-
 static uint32_t random_ssrc(void) {
   uint32_t v;
   do v = g_random_int();
@@ -136,7 +133,7 @@ static const lcc_ice_cb ice_callbacks = {ice_candidate, ice_state, ice_recv};
 static lcc_err ensure_ice(lcc_leg *leg, bool controlling, lcc_why *why) {
   if (leg->ice) return LCC_OK;
   leg->controlling = controlling;
-  leg->ice = lcc_ice_create(leg->env.ctx, leg->env.opts, controlling, &ice_callbacks, leg, why);
+  leg->ice = lcc_ice_create(leg->env.ctx, &leg->env.opts->ice, controlling, &ice_callbacks, leg, why);
   return leg->ice ? LCC_OK : LCC_ERR_ICE_FAILED;
 }
 
@@ -144,7 +141,7 @@ static lcc_err ensure_ice(lcc_leg *leg, bool controlling, lcc_why *why) {
 
 static void watch(lcc_leg *leg) {
   uint64_t now = lcc_now_us();
-  const lcc_server_opts *o = leg->env.opts;
+  const lcc_leg_opts *o = leg->env.opts;
   if (leg->state == LCC_STATE_CONNECTED && now - leg->last_rx_us > (uint64_t)o->disconnected_after_ms * 1000)
     lcc_leg_set_state(leg, LCC_STATE_DISCONNECTED, LCC_OK, NULL);
   if (leg->state == LCC_STATE_CONNECTING && leg->ice_connected_us && !leg->srtp &&

@@ -7,7 +7,7 @@
  * callbacks. What to do with media (forwarding, rewriting) is the bridge's.
  * Thread: the media thread only.
  * Owns: the ICE agent, DTLS and SRTP sessions, timers, packet buffers.
- * Borrows: the server's certificate and options, cb/cb_ctx. */
+ * Borrows: the server's certificate, the options, cb/cb_ctx. */
 #ifndef LCC_LEG_H
 #define LCC_LEG_H
 
@@ -16,9 +16,10 @@
 #include <stdint.h>
 
 #include "dtls.h"
+#include "ice.h"
 #include "rtp.h"
 #include "sdp.h"
-#include "server.h"
+#include "vocab.h"
 
 typedef enum { LCC_SLOT_AUDIO = 0, LCC_SLOT_VIDEO = 1, LCC_SLOT_COUNT = 2 } lcc_slot;
 
@@ -70,10 +71,17 @@ typedef struct {
   void (*sender_report)(void *ctx, lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t arrival_us);
 } lcc_leg_cb;
 
+/* The leg's options (the server fills them from its own). */
+typedef struct {
+  lcc_ice_opts ice;
+  uint32_t disconnected_after_ms; /* no packet for this long: 'disconnected' */
+  uint32_t dtls_timeout_ms;       /* handshake deadline after ICE connects */
+} lcc_leg_opts;
+
 typedef struct {
   GMainContext *ctx;
   lcc_dtls_cert *cert;
-  const lcc_server_opts *opts;
+  const lcc_leg_opts *opts;
   lcc_party party;
   const char *call_id; /* for the cname and stream id */
 } lcc_leg_env;

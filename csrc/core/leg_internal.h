@@ -4,6 +4,7 @@
 #ifndef LCC_LEG_INTERNAL_H
 #define LCC_LEG_INTERNAL_H
 
+#include "clock.h"
 #include "dtls.h"
 #include "ice.h"
 #include "leg.h"
@@ -48,9 +49,6 @@ struct lcc_leg {
   uint8_t tx[LCC_LEG_BUF];
   uint8_t rtcp_tx[LCC_LEG_BUF];
 };
-
-uint64_t lcc_now_us(void);      /* monotonic */
-uint64_t lcc_wall_us(void);     /* since the Unix epoch */
 
 void lcc_leg_set_state(lcc_leg *leg, lcc_leg_state st, lcc_err err, const char *why);
 /* leg.c: a DTLS datagram from the peer */

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "server.h"
+#include "vocab.h"
 
 typedef struct lcc_rec_thread lcc_rec_thread;
 typedef struct lcc_recorder lcc_recorder;

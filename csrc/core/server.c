@@ -34,6 +34,7 @@ typedef struct waiter {
 
 struct lcc_server {
   lcc_server_opts opts; /* ice_servers changed by the media thread only */
+  lcc_leg_opts leg_opts; /* what the legs see of opts (leg_opts_from), kept in step with it */
   GMainContext *ctx;
   GMainLoop *loop;
   GThread *thread;
@@ -53,37 +54,24 @@ struct lcc_server {
   void *notify_ctx;
 };
 
-const char *lcc_party_name(lcc_party p) { return p == LCC_PARTY_AGENT ? "agent" : "visitor"; }
-
-const char *lcc_leg_state_name(lcc_leg_state s) {
-  static const char *const names[] = {"new",          "connecting", "connected",
-                                      "disconnected", "failed",     "closed"};
-  return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
-}
-
 void lcc_server_opts_init(lcc_server_opts *o) {
   memset(o, 0, sizeof *o);
   o->disconnected_after_ms = 5000;
   o->dtls_timeout_ms = 15000;
 }
 
-lcc_event *lcc_event_new(lcc_event_kind kind, const char *call_id, lcc_party party) {
-  lcc_event *ev = calloc(1, sizeof *ev);
-  if (!ev) return NULL;
-  ev->kind = kind;
-  ev->party = party;
-  ev->mline_index = -1;
-  if (call_id) g_strlcpy(ev->call_id, call_id, sizeof ev->call_id);
-  return ev;
-}
-
-void lcc_event_free_list(lcc_event *ev) {
-  while (ev) {
-    lcc_event *next = ev->next;
-    free(ev->text);
-    free(ev);
-    ev = next;
-  }
+/* The legs' (and their ICE agents') options, from the server's. */
+static void leg_opts_from(lcc_leg_opts *l, const lcc_server_opts *o) {
+  memset(l, 0, sizeof *l);
+  memcpy(l->ice.listen_addresses, o->listen_addresses, sizeof l->ice.listen_addresses);
+  l->ice.n_listen = o->n_listen;
+  memcpy(l->ice.announced_address, o->announced_address, sizeof l->ice.announced_address);
+  l->ice.port_min = o->port_min;
+  l->ice.port_max = o->port_max;
+  memcpy(l->ice.ice_servers, o->ice_servers, sizeof l->ice.ice_servers);
+  l->ice.n_ice_servers = o->n_ice_servers;
+  l->disconnected_after_ms = o->disconnected_after_ms;
+  l->dtls_timeout_ms = o->dtls_timeout_ms;
 }
 
 /* --- the event queue (media thread -> owner) --- */
@@ -211,6 +199,7 @@ static void on_recording_keyframe(void *ctx, const char *call_id, lcc_party part
 /* --- commands (media thread) --- */
 
 static void end_call(lcc_server *s, lcc_call *c, const char *id, char **summary_out) {
+  lcc_call_begin_command(c); /* the legs' 'closed' states come out when the call ends */
   char *summary = lcc_call_end(c);
   lcc_event *ev = lcc_event_new(LCC_EV_CALL_END, id, LCC_PARTY_VISITOR);
   if (ev) {
@@ -227,7 +216,7 @@ static lcc_err run_call_create(lcc_server *s, const lcc_cmd *cmd, lcc_why *why) 
     return lcc_fail(why, LCC_ERR_INVALID_OPTION, "record: true needs a recordings directory");
   if (g_hash_table_contains(s->calls, cmd->call_id))
     return lcc_fail(why, LCC_ERR_CALL_EXISTS, "call '%s' exists", cmd->call_id);
-  lcc_call_env env = {s->ctx, s->cert, &s->opts, s->rec, server_emit, s};
+  lcc_call_env env = {s->ctx, s->cert, &s->leg_opts, s->opts.recordings_dir, s->rec, server_emit, s};
   lcc_call *c = lcc_call_create(&env, cmd->call_id, cmd->record);
   if (!c) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot create call");
   g_hash_table_insert(s->calls, g_strdup(cmd->call_id), c);
@@ -247,10 +236,10 @@ static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, char *
     case LCC_CMD_RESTART_ICE: return lcc_call_restart_ice(c, cmd->party, out, why);
     case LCC_CMD_RESET_LEG: return lcc_call_reset_leg(c, cmd->party, why);
     case LCC_CMD_STATS: *out = lcc_call_stats_json(c); return LCC_OK;
-    case LCC_CMD_RECORDING_START:
-    case LCC_CMD_RECORDING_PAUSE:
-    case LCC_CMD_RECORDING_RESUME:
-    case LCC_CMD_RECORDING_STOP: return lcc_call_recording(c, cmd->kind, why);
+    case LCC_CMD_RECORDING_START: return lcc_call_recording(c, LCC_REC_START, why);
+    case LCC_CMD_RECORDING_PAUSE: return lcc_call_recording(c, LCC_REC_PAUSE, why);
+    case LCC_CMD_RECORDING_RESUME: return lcc_call_recording(c, LCC_REC_RESUME, why);
+    case LCC_CMD_RECORDING_STOP: return lcc_call_recording(c, LCC_REC_STOP, why);
     case LCC_CMD_CALL_END:
       g_hash_table_steal(s->calls, cmd->call_id); /* key freed below */
       end_call(s, c, cmd->call_id, out);
@@ -270,12 +259,15 @@ static void run_command(lcc_server *s, cmd_node *n) {
     size_t n_srv = cmd->n_ice_servers < LCC_MAX_ICE_SERVERS ? cmd->n_ice_servers : LCC_MAX_ICE_SERVERS;
     memcpy(s->opts.ice_servers, cmd->ice_servers, n_srv * sizeof cmd->ice_servers[0]);
     s->opts.n_ice_servers = n_srv;
+    leg_opts_from(&s->leg_opts, &s->opts);
   } else {
     gpointer key = NULL, val = NULL;
     if (!g_hash_table_lookup_extended(s->calls, cmd->call_id, &key, &val))
       err = lcc_fail(&why, LCC_ERR_CALL_NOT_FOUND, "no call '%s'", cmd->call_id);
-    else
+    else {
+      lcc_call_begin_command(val); /* its events wait for the reply (lcc_call_after_command) */
       err = run_on_call(s, val, n, &out, &why);
+    }
     if (cmd->kind == LCC_CMD_CALL_END && key) {
       g_free(key);
       val = NULL; /* freed by the end */
@@ -415,6 +407,7 @@ lcc_server *lcc_server_create(const lcc_server_opts *opts, void (*notify)(void *
     goto fail_early;
   }
   s->opts = *opts;
+  leg_opts_from(&s->leg_opts, &s->opts);
   s->notify = notify;
   s->notify_ctx = ctx;
   g_mutex_init(&s->mu);

@@ -20,43 +20,12 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "event.h" /* lcc_event: what the server hands its owner */
+#include "ice.h"   /* lcc_ice_server, LCC_MAX_LISTEN, LCC_MAX_ICE_SERVERS */
+#include "vocab.h" /* lcc_party, lcc_leg_state, LCC_CALL_ID_MAX */
 
-typedef enum { LCC_PARTY_VISITOR = 0, LCC_PARTY_AGENT = 1, LCC_PARTY_COUNT = 2 } lcc_party;
-
-/* The state of one party's leg, as JS sees it (RTCPeerConnectionState-like). */
-typedef enum {
-  LCC_STATE_NEW = 0,
-  LCC_STATE_CONNECTING,
-  LCC_STATE_CONNECTED,
-  LCC_STATE_DISCONNECTED,
-  LCC_STATE_FAILED,
-  LCC_STATE_CLOSED
-} lcc_leg_state;
-
-const char *lcc_party_name(lcc_party p);            /* "visitor", "agent" */
-const char *lcc_leg_state_name(lcc_leg_state s);    /* "new", "connecting", ... */
-
-typedef enum {
-  LCC_ICE_STUN = 0,
-  LCC_ICE_TURN_UDP,
-  LCC_ICE_TURN_TCP,
-  LCC_ICE_TURN_TLS
-} lcc_ice_server_kind;
-
-/* One STUN or TURN server; host is a numeric IP (the JS layer resolves names,
- * so the media thread never blocks on DNS). */
-typedef struct {
-  lcc_ice_server_kind kind;
-  char host[64];
-  uint16_t port;
-  char username[256];
-  char credential[256];
-} lcc_ice_server;
-
-#define LCC_MAX_LISTEN 8
-#define LCC_MAX_ICE_SERVERS 8
-#define LCC_CALL_ID_MAX 128
-
+/* The server fills each lower layer's own options from these (lcc_ice_opts,
+ * lcc_leg_opts): nothing below the server sees this struct. */
 typedef struct {
   char listen_addresses[LCC_MAX_LISTEN][64]; /* numeric IPs; none = all non-loopback */
   size_t n_listen;
@@ -102,30 +71,6 @@ typedef struct {
   size_t n_ice_servers;
 } lcc_cmd;
 
-typedef enum {
-  LCC_EV_REPLY = 0, /* req, err/why, text */
-  LCC_EV_CANDIDATE, /* call_id, party, text = "candidate:..." or NULL = gathering done, mid, mline_index */
-  LCC_EV_STATE,     /* call_id, party, state, err/why when failed */
-  LCC_EV_CALL_END,  /* call_id, text = summary JSON (also sent for calls ended by lcc_server_destroy) */
-  LCC_EV_RECORDING, /* call_id, text = the recording's sidecar JSON: it ended (err OK) or failed
-                       (err LCC_ERR_RECORDING_FAILED, why); from the recorder thread */
-} lcc_event_kind;
-
-/* An event from the media thread. Owned by whoever drained it. */
-typedef struct lcc_event {
-  lcc_event_kind kind;
-  uint64_t req;
-  char call_id[LCC_CALL_ID_MAX];
-  lcc_party party;
-  lcc_err err;
-  char why[256];
-  char *text; /* owned, may be NULL */
-  char mid[64];
-  int mline_index;
-  lcc_leg_state state;
-  struct lcc_event *next;
-} lcc_event;
-
 typedef struct lcc_server lcc_server;
 
 /* Creates the server and starts its media thread: generates the DTLS
@@ -152,7 +97,6 @@ lcc_err lcc_server_request(lcc_server *s, const lcc_cmd *cmd, uint32_t timeout_m
 
 /* Takes every queued event, oldest first (transfer full: lcc_event_free_list). */
 lcc_event *lcc_server_drain(lcc_server *s);
-void lcc_event_free_list(lcc_event *ev);
 
 /* The sha-256 fingerprint of the server's DTLS certificate ("AB:CD:..."). */
 const char *lcc_server_fingerprint(const lcc_server *s);

@@ -25,7 +25,7 @@ struct peer {
   char name[32];
   GMainContext *ctx;
   peer_opts opts;
-  lcc_server_opts ice_opts; /* listen on 127.0.0.1 */
+  lcc_ice_opts ice_opts; /* listen on 127.0.0.1 */
   lcc_dtls_cert *cert;
   lcc_ice *ice;
   lcc_dtls *dtls;
@@ -338,7 +338,7 @@ peer *peer_create(GMainContext *ctx, const char *name, const peer_opts *opts, lc
   g_strlcpy(p->name, name, sizeof p->name);
   p->ctx = ctx;
   if (opts) p->opts = *opts;
-  lcc_server_opts_init(&p->ice_opts);
+  memset(&p->ice_opts, 0, sizeof p->ice_opts);
   strcpy(p->ice_opts.listen_addresses[0], "127.0.0.1");
   p->ice_opts.n_listen = 1;
   p->cert = lcc_dtls_cert_create(why);
