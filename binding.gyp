@@ -1,6 +1,6 @@
 {
-  # One C11 add-on: the media core (csrc/core, no Node) plus the N-API glue
-  # (csrc/napi). System libraries come from pkg-config. OpenSSL is NOT linked:
+  # One C11 add-on: the media core (csrc/core, no Node; one folder per layer,
+  # included as "layer/file.h") plus the N-API glue (csrc/napi). System libraries come from pkg-config. OpenSSL is NOT linked:
   # the headers are Node's own (node-gyp puts <node>/include/node first on the
   # include path) and the symbols resolve against the node binary at load time,
   # so the process holds one OpenSSL. See docs/architecture.md.
@@ -8,7 +8,7 @@
     {
       "target_name": "livechat_calls",
       "sources": [
-        "<!@(node -p \"require('fs').readdirSync('csrc/core').filter(f=>f.endsWith('.c')).map(f=>'csrc/core/'+f).join(' ')\")",
+        "<!@(node -p \"require('fs').readdirSync('csrc/core').flatMap(d=>require('fs').readdirSync('csrc/core/'+d).filter(f=>f.endsWith('.c')).map(f=>'csrc/core/'+d+'/'+f)).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('csrc/napi').filter(f=>f.endsWith('.c')).map(f=>'csrc/napi/'+f).join(' ')\")"
       ],
       "include_dirs": [

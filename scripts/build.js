@@ -12,12 +12,21 @@ const { BUILD_PACKAGES, ensurePackages } = require('./system-deps');
 const root = path.resolve(__dirname, '..');
 const addon = path.join(root, 'build', 'Release', 'livechat_calls.node');
 
+// The newest mtime under dir (csrc/core has one folder per layer).
+function newestIn(abs) {
+  let newest = 0;
+  for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+    const p = path.join(abs, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestIn(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
 function newestSource() {
   let newest = fs.statSync(path.join(root, 'binding.gyp')).mtimeMs;
   for (const dir of ['csrc/core', 'csrc/napi']) {
     const abs = path.join(root, dir);
-    if (!fs.existsSync(abs)) continue;
-    for (const f of fs.readdirSync(abs)) newest = Math.max(newest, fs.statSync(path.join(abs, f)).mtimeMs);
+    if (fs.existsSync(abs)) newest = Math.max(newest, newestIn(abs));
   }
   return newest;
 }

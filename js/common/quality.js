@@ -6,7 +6,7 @@
 //
 // Plain CommonJS with no dependencies and no Node built-ins: the call service
 // requires it, the App bundles it, and the service serves it to browsers as
-// an ES module (/client/quality.js, js/service/client-files.js).
+// an ES module (/client/quality.js, js/service/web/client-files.js).
 //
 // The model (docs/api.md, "Call quality", says the same):
 //   R   = 93.2 - Id(d) - Ie,eff(Ppl)                      ITU-T G.107 (06/2015) §7, default

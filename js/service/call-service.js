@@ -2,9 +2,9 @@
 // The call service: one HTTP server (one per loopback address for
 // 'localhost'), one MediaServer, one call store.
 //
-// It serves the control API (/api/*, js/service/http-api.js) that the
+// It serves the control API (/api/*, js/service/http/http-api.js) that the
 // Rocket.Chat App uses and the browsers' signalling WebSocket (/ws, through the
-// server's 'upgrade' event, js/service/signalling.js). Other modules mount more
+// server's 'upgrade' event, js/service/signalling/signalling.js). Other modules mount more
 // paths with addRoute() (the demo pages, /healthz, /metrics); the rest is 404.
 
 const http = require('http');
@@ -13,10 +13,10 @@ const { EventEmitter } = require('events');
 const { MediaServer } = require('../api/media-server');
 const { LccError } = require('../api/errors');
 const { validateServiceOptions } = require('./options');
-const { createAuthenticator } = require('./auth');
-const { CallStore } = require('./call-store');
-const { derivePartyTokenKey, mintPartyToken } = require('./party-tokens');
-const { turnIceServers } = require('./turn-credentials');
+const { createAuthenticator } = require('./http/auth');
+const { CallStore } = require('./calls/call-store');
+const { derivePartyTokenKey, mintPartyToken } = require('./calls/party-tokens');
+const { turnIceServers } = require('./calls/turn-credentials');
 const { MAX_ICE_URLS } = require('../api/ice-servers');
 
 /**
@@ -37,18 +37,18 @@ function capIceUrls(servers, onDropped) {
   if (dropped.length > 0) onDropped(dropped);
   return kept;
 }
-const { createHttpApi } = require('./http-api');
-const { createSignalling } = require('./signalling');
-const { SessionRegistry } = require('./session-registry');
-const { HttpError, sendError } = require('./http-json');
-const { mountObservability } = require('./observability');
-const { mountClientFiles } = require('./client-files');
-const { mountCallPage } = require('./call-page');
-const { JoinTickets } = require('./join-tickets');
-const { mountTicketRedemption } = require('./ticket-redemption');
-const { createAppNotifier } = require('./app-notifier');
-const { RingChannel } = require('./ring-channel');
-const { signallingUrlOf } = require('./http-api');
+const { createHttpApi } = require('./http/http-api');
+const { createSignalling } = require('./signalling/signalling');
+const { SessionRegistry } = require('./sessions/session-registry');
+const { HttpError, sendError } = require('./http/http-json');
+const { mountObservability } = require('./ops/observability');
+const { mountClientFiles } = require('./web/client-files');
+const { mountCallPage } = require('./web/call-page');
+const { JoinTickets } = require('./calls/join-tickets');
+const { mountTicketRedemption } = require('./http/ticket-redemption');
+const { createAppNotifier } = require('./app-link/app-notifier');
+const { RingChannel } = require('./signalling/ring-channel');
+const { signallingUrlOf } = require('./http/http-api');
 
 /**
  * The addresses to bind for the configured host. 'localhost' means both

@@ -8,8 +8,8 @@
 
 const { createCallService } = require('./call-service');
 const { configFromEnv, ENV } = require('./config');
-const { mountDemo } = require('./demo');
-const { turnOptionsFromEnv } = require('./turn-credentials');
+const { mountDemo } = require('./web/demo');
+const { turnOptionsFromEnv } = require('./calls/turn-credentials');
 
 function printHelp() {
   console.log('livechat-calls call service (npm start). Environment variables:');
@@ -40,9 +40,9 @@ async function main() {
   const service = createCallService({ ...config.service, ...(turn ? { turn } : {}) });
   service.on('warning', (err) => console.warn(`[warning] ${err && err.message ? err.message : err}`));
   if (config.demo) mountDemo(service, { recordingsDir: config.recordingsDir });
-  const { url } = await service.listen();
-  printWhereToClick(service.publicUrl || url, config, config.demo);
 
+  // Signals are handled before the service listens: a SIGTERM at any moment
+  // after start closes it cleanly (close() waits for a listen under way).
   let stopping = false;
   const stop = (signal) => {
     if (stopping) return;
@@ -55,6 +55,9 @@ async function main() {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const { url } = await service.listen();
+  printWhereToClick(service.publicUrl || url, config, config.demo);
 }
 
 main().catch((err) => {

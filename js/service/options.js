@@ -6,7 +6,7 @@
 const path = require('path');
 const { LccError, invalidOption } = require('../api/errors');
 const { validateServerOptions } = require('../api/options');
-const { parseTurnOptions } = require('./turn-credentials');
+const { parseTurnOptions } = require('./calls/turn-credentials');
 
 /** Every service default, in one place (docs/service-api.md repeats them). */
 const DEFAULTS = Object.freeze({

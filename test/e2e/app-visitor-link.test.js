@@ -12,7 +12,7 @@ const WebSocket = require('ws');
 const { appFixture, callMessages, assertOnlyErrors, SECRET, ENGINES } = require('./helpers/app-fixture');
 const { startHttpFront } = require('./helpers/apps-host/http-front');
 const { signAppEvent } = require('../../js/common/app-events');
-const { verifyPartyToken, derivePartyTokenKey } = require('../../js/service/party-tokens');
+const { verifyPartyToken, derivePartyTokenKey } = require('../../js/service/calls/party-tokens');
 
 const JOIN = 'livechat-calls.join';
 const END = 'livechat-calls.end';

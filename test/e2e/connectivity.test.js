@@ -21,7 +21,7 @@ const { waitFor } = require('./helpers/signal');
 const { signedFetch } = require('../helpers/signed-fetch');
 const { fmtTone } = require('./helpers/calls');
 const { MediaServer } = require('../..');
-const { turnIceServers } = require('../../js/service/turn-credentials');
+const { turnIceServers } = require('../../js/service/calls/turn-credentials');
 
 const SECRET = 'connectivity-test-secret-0123456789';
 const TURN_SECRET = 'coturn-shared-secret-for-tests';

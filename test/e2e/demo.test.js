@@ -1,5 +1,5 @@
 'use strict';
-// The demo of `npm start` (js/service/demo.js) with the browser client
+// The demo of `npm start` (js/service/web/demo.js) with the browser client
 // (js/client/) against a real call service, in two Chromium instances:
 //  - the pages, the client files and recordings are served safely (no path tricks);
 //  - an agent calls the visitor, who accepts: video both ways, peer-to-peer; the visitor
@@ -14,7 +14,7 @@ const http = require('http');
 const os = require('os');
 const path = require('path');
 const { createCallService } = require('../../js/service/call-service');
-const { mountDemo } = require('../../js/service/demo');
+const { mountDemo } = require('../../js/service/web/demo');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { toneFile } = require('./helpers/tones');
 const { fmtTone } = require('./helpers/calls');

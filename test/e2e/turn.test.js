@@ -1,5 +1,5 @@
 'use strict';
-// TURN REST API credentials (js/service/turn-credentials.js) against a real coturn
+// TURN REST API credentials (js/service/calls/turn-credentials.js) against a real coturn
 // (`use-auth-secret` + `static-auth-secret`) on 127.0.0.1, with real Chromium pages
 // forced to relay (iceTransportPolicy 'relay'):
 // - minted credentials authenticate: a page gathers a `typ relay` candidate over
@@ -15,7 +15,7 @@ const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { startPageServer, openPeer } = require('./helpers/pages');
 const { connectPeers, wireCandidates, waitFor, waitForState, sleep } = require('./helpers/signal');
 const { startCoturn, stopCoturnAll } = require('./helpers/coturn');
-const { turnIceServers, mintTurnCredential } = require('../../js/service/turn-credentials');
+const { turnIceServers, mintTurnCredential } = require('../../js/service/calls/turn-credentials');
 
 const SECRET = `turn-test-${crypto.randomBytes(8).toString('hex')}`;
 const GATHER_MS = 5000; // Chromium finishes gathering (allocation or refusal) in well under a second here

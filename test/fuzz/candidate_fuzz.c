@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "candidate.h"
+#include "proto/candidate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lcc_candidate c;

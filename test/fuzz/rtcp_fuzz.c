@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtcp.h"
+#include "proto/rtcp.h"
 
 #define REQUIRE(c)     \
   do {                 \

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtp.h"
+#include "proto/rtp.h"
 
 #define REQUIRE(c)     \
   do {                 \

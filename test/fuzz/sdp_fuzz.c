@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sdp.h"
+#include "proto/sdp.h"
 
 #define TEXT_CAP (1u << 20)
 

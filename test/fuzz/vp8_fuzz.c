@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vp8.h"
+#include "proto/vp8.h"
 
 #define REQUIRE(c)     \
   do {                 \

@@ -6,7 +6,7 @@
 // this visitor is the room's). It cannot open anything the App answers, but it
 // re-renders a message the App updates. So pressing Join call turns the call
 // message's button into Open call: a URL button to the call page carrying a
-// join ticket (js/service/join-tickets.js) that works once, for a minute, for
+// join ticket (js/service/calls/join-tickets.js) that works once, for a minute, for
 // the visitor's seat only. Everyone in the room sees that message, so nothing
 // in it may stay usable: when the ticket is used (the service tells us,
 // service-events.js) or expires (a scheduled job), the message offers Join

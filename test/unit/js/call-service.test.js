@@ -11,7 +11,7 @@ const os = require('os');
 const path = require('path');
 const { createCallService } = require('../../../js/service/call-service');
 const { signRequest } = require('../../../js/common/request-signing');
-const { verifyPartyToken, derivePartyTokenKey } = require('../../../js/service/party-tokens');
+const { verifyPartyToken, derivePartyTokenKey } = require('../../../js/service/calls/party-tokens');
 const { version } = require('../../../package.json');
 
 const SECRET = 'call-service-test-secret-0123456789';

@@ -1,10 +1,10 @@
 'use strict';
-// Join tickets (js/service/join-tickets.js) and the signed service->App
+// Join tickets (js/service/calls/join-tickets.js) and the signed service->App
 // events (js/common/app-events.js): what a ticket can and cannot do, on a
 // clock the test moves; what the App accepts as an event from the service.
 
 const assert = require('assert');
-const { JoinTickets } = require('../../../js/service/join-tickets');
+const { JoinTickets } = require('../../../js/service/calls/join-tickets');
 const { signAppEvent, verifyAppEvent } = require('../../../js/common/app-events');
 const { signRequest } = require('../../../js/common/request-signing');
 

@@ -1,8 +1,8 @@
 'use strict';
 
 const assert = require('assert');
-const { createMetrics, sumCallStats } = require('../../../js/service/metrics');
-const { createIpLimiter, normalizeIp } = require('../../../js/service/ip-limits');
+const { createMetrics, sumCallStats } = require('../../../js/service/ops/metrics');
+const { createIpLimiter, normalizeIp } = require('../../../js/service/signalling/ip-limits');
 
 /** The sample lines of a text exposition as { 'name{labels}': number }. */
 function samples(text) {

@@ -1,9 +1,9 @@
 'use strict';
-// Party tokens (js/service/party-tokens.js): minted for one party of one call,
+// Party tokens (js/service/calls/party-tokens.js): minted for one party of one call,
 // refused when tampered with, under another key, expired, or not a token at all.
 
 const assert = require('assert');
-const { derivePartyTokenKey, mintPartyToken, verifyPartyToken } = require('../../../js/service/party-tokens');
+const { derivePartyTokenKey, mintPartyToken, verifyPartyToken } = require('../../../js/service/calls/party-tokens');
 
 const KEY = derivePartyTokenKey('test-secret-0123456789abcdef');
 const NOW = 1_800_000_000_000;

@@ -2,12 +2,12 @@
 // Call quality: the E-model MOS estimate (js/common/quality.js) against values
 // worked out by hand from its formulas, the levels, the check of the reports
 // browsers send, and the per-party summary the service builds from the
-// server's counters (js/service/session-quality.js).
+// server's counters (js/service/sessions/session-quality.js).
 
 const assert = require('assert');
 const q = require('../../../js/common/quality');
-const { decodeMessage } = require('../../../js/service/session-messages');
-const { SessionQuality } = require('../../../js/service/session-quality');
+const { decodeMessage } = require('../../../js/service/signalling/session-messages');
+const { SessionQuality } = require('../../../js/service/sessions/session-quality');
 
 const near = (actual, expected, tolerance, what) => assert.ok(Math.abs(actual - expected) <= tolerance,
   `${what}: ${actual} is not within ${tolerance} of ${expected}`);
@@ -153,7 +153,7 @@ describe('call quality: the browsers\' reports (signalling `quality`)', function
   });
 });
 
-describe('call quality: the record\'s summary (js/service/session-quality.js)', function () {
+describe('call quality: the record\'s summary (js/service/sessions/session-quality.js)', function () {
   const warnings = [];
   const leg = (audio, rttMs = 4) => ({ state: 'connected', rttMs, audio: { rttMs, ...audio } });
 

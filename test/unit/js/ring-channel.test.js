@@ -10,7 +10,7 @@ const WebSocket = require('ws');
 const { createCallService } = require('../../../js/service/call-service');
 const { signRequest } = require('../../../js/common/request-signing');
 const { verifyAppEvent } = require('../../../js/common/app-events');
-const { verifyPartyToken, derivePartyTokenKey } = require('../../../js/service/party-tokens');
+const { verifyPartyToken, derivePartyTokenKey } = require('../../../js/service/calls/party-tokens');
 
 const SECRET = 'ring-channel-test-secret-0123456789';
 const TOKEN = 'visitor-livechat-token-AAAAAAAAAAAA';

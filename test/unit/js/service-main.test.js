@@ -60,7 +60,8 @@ describe('npm start (js/service/main.js)', function () {
     assert.match(again.output(), /shared secret for the Rocket\.Chat App: from .*data\/secret/);
     assert.strictEqual(fs.readFileSync(path.join(dir, 'data', 'secret'), 'utf8'), secret);
     again.child.kill('SIGTERM');
-    assert.strictEqual((await again.exited).code, 0);
+    const endedAgain = await again.exited;
+    assert.strictEqual(endedAgain.code, 0, `${JSON.stringify(endedAgain)}\n${again.output()}`);
   });
 
   it("LCC_HOST=localhost with a stock Debian /etc/hosts (::1 first) serves on 127.0.0.1 and on [::1]", async () => {

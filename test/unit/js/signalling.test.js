@@ -10,7 +10,7 @@ const assert = require('assert');
 const { WebSocket } = require('ws');
 const { createCallService } = require('../../../js/service/call-service');
 const { signRequest } = require('../../../js/common/request-signing');
-const { mintPartyToken, derivePartyTokenKey } = require('../../../js/service/party-tokens');
+const { mintPartyToken, derivePartyTokenKey } = require('../../../js/service/calls/party-tokens');
 
 const SECRET = 'signalling-test-secret-0123456789';
 const OTHER_SECRET = 'another-secret-entirely-0123456789';

@@ -4,7 +4,7 @@ const assert = require('assert');
 const crypto = require('crypto');
 const {
   mintTurnCredential, turnIceServers, parseTurnOptions, turnOptionsFromEnv,
-} = require('../../../js/service/turn-credentials');
+} = require('../../../js/service/calls/turn-credentials');
 
 const SECRET = 'coturn-shared-secret';
 const CALL = '6773640a-ad7f-4b1c-aee5-85e283da1efd';

@@ -5,9 +5,9 @@
 // up at once instead of silently taking a default.
 
 const { HttpError } = require('./http-json');
-const { describe } = require('../common/describe');
-const { parseIceServers } = require('../api/ice-servers');
-const { DEFAULT_TTL_SECONDS, MIN_TTL_SECONDS, MAX_TTL_SECONDS } = require('./join-tickets');
+const { describe } = require('../../common/describe');
+const { parseIceServers } = require('../../api/ice-servers');
+const { DEFAULT_TTL_SECONDS, MIN_TTL_SECONDS, MAX_TTL_SECONDS } = require('../calls/join-tickets');
 
 const TICKET_TTL = { fallback: DEFAULT_TTL_SECONDS, min: MIN_TTL_SECONDS, max: MAX_TTL_SECONDS };
 

@@ -15,7 +15,7 @@
 //
 // Routes (registered with service.addRoute(prefix, handler)):
 //   GET  /                          302 to /demo/ (service.addRootRoute)
-//   GET  /demo/, /demo/assets/<f>   the index page, CSS and page scripts (js/service/demo/)
+//   GET  /demo/, /demo/assets/<f>   the index page, CSS and page scripts (js/service/web/demo/)
 //   GET  /visitor /agent /recordings   the demo pages (/call and /assets are the service's own: call-page.js)
 //   POST /demo/calls {video?, record?}        -> 201 {callId, party: 'agent', token, expiresAt, signallingUrl, video, record, ringTimeoutSeconds}
 //   GET  /demo/calls/:id            -> 200 the demo call (see describe() below)
@@ -28,12 +28,12 @@
 //   GET  /recordings/files/<folder>/<name>   a recording's file (Range supported)
 
 const path = require('path');
-const { HttpError, readBody, sendJson, sendError } = require('./http-json');
-const { parseJsonObject, checkCreateCall } = require('./requests');
-const { signallingUrlOf } = require('./http-api');
-const { isCallId } = require('./call-store');
-const { listRecordings } = require('../api/recordings');
-const { resolveInside, sendFile, sendText, sendFromFolder, sendHtmlPage } = require('./static-files');
+const { HttpError, readBody, sendJson, sendError } = require('../http/http-json');
+const { parseJsonObject, checkCreateCall } = require('../http/requests');
+const { signallingUrlOf } = require('../http/http-api');
+const { isCallId } = require('../calls/call-store');
+const { listRecordings } = require('../../api/recordings');
+const { resolveInside, sendFile, sendText, sendFromFolder, sendHtmlPage } = require('../http/static-files');
 
 const DEMO_DIR = path.join(__dirname, 'demo');
 const ROOM_ID = 'demo-room';
@@ -46,7 +46,7 @@ const SAFE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Builds the demo's request handler (without registering it).
- * @param {import('./call-service').CallService} service
+ * @param {import('../call-service').CallService} service
  * @param {{recordingsDir?: string, ringTimeoutSeconds?: number}} [options]
  * @returns {{handle: (req: import('http').IncomingMessage, res: import('http').ServerResponse) => void,
  *   prefixes: string[], close: () => void}}
@@ -328,7 +328,7 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
 /**
  * Serves the demo from the call service: registers its routes with
  * service.addRoute(prefix, handler).
- * @param {import('./call-service').CallService} service
+ * @param {import('../call-service').CallService} service
  * @param {{recordingsDir?: string, ringTimeoutSeconds?: number}} [options] recordingsDir: where
  *   the recordings page looks (default: the service's); ringTimeoutSeconds (5–600, default 30):
  *   after this an unanswered demo call ends as 'missed'

@@ -38,7 +38,7 @@ function sha256Hex(text) {
 
 class RingChannel {
   /**
-   * @param {{store: import('./call-store').CallStore, maxConnectionsPerIp: number, trustProxy?: boolean,
+   * @param {{store: import('../calls/call-store').CallStore, maxConnectionsPerIp: number, trustProxy?: boolean,
    *   warn: (err: unknown) => void, answer: (call: object, answer: 'accept'|'decline') => Promise<object|null>}} deps
    *   answer: tells the App; resolves to the join message for an accepted call (null after a decline)
    */

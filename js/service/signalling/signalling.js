@@ -5,7 +5,7 @@
 // decoding of frames. What a joined socket says goes to its CallSession.
 
 const { WebSocketServer, WebSocket } = require('ws');
-const { verifyPartyToken } = require('./party-tokens');
+const { verifyPartyToken } = require('../calls/party-tokens');
 const { decodeMessage, MAX_MESSAGE_BYTES } = require('./session-messages');
 const { createIpLimiter } = require('./ip-limits');
 
@@ -76,7 +76,7 @@ function refuseUpgrade(socket, status, code, message) {
 
 /**
  * The /ws endpoint.
- * @param {{store: import('./call-store').CallStore, sessions: import('./session-registry').SessionRegistry,
+ * @param {{store: import('../calls/call-store').CallStore, sessions: import('../sessions/session-registry').SessionRegistry,
  *   tokenKey: Buffer, maxConnectionsPerIp: number, trustProxy?: boolean, warn: (err: unknown) => void,
  *   onRefused?: (reason: string) => void}} deps onRefused: a join refused (4401) or an upgrade refused (404, 429)
  * @returns {Signalling}

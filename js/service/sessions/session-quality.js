@@ -7,7 +7,7 @@
 // quality report (checked by session-messages.js). A party the server has no
 // figures for falls back to its own report.
 
-const { partySummary, summaryFromReport, distribution } = require('../common/quality');
+const { partySummary, summaryFromReport, distribution } = require('../../common/quality');
 
 const PARTIES = ['visitor', 'agent'];
 const OTHER = { visitor: 'agent', agent: 'visitor' };

@@ -29,7 +29,7 @@ function recordingRef(info) {
 
 class CallSession {
   /**
-   * @param {{call: object, store: import('./call-store').CallStore, media: import('../api/media-server').MediaServer,
+   * @param {{call: object, store: import('../calls/call-store').CallStore, media: import('../../api/media-server').MediaServer,
    *   fallbackTimeoutMs: number, iceServersFor: (call: object, party: string) => object[],
    *   warn: (err: unknown) => void, onEnded: (session: CallSession) => void,
    *   notify?: (event: string, data: object) => void}} deps call: the stored call; notify: 'fallback', 'session-end'

@@ -9,7 +9,7 @@ const PARTIES = ['visitor', 'agent'];
 
 class RelayMedia {
   /**
-   * @param {{media: import('../api/media-server').MediaServer, callId: string, record: boolean,
+   * @param {{media: import('../../api/media-server').MediaServer, callId: string, record: boolean,
    *   onCandidate: (party: string, candidate: object|null) => void, onState: (party: string, state: string, err?: Error) => void,
    *   onEnd: (summary: object) => void}} deps
    */
@@ -28,7 +28,7 @@ class RelayMedia {
 
   /**
    * Creates the MediaServer call if it does not exist yet.
-   * @throws {import('../api/errors').LccError} ERR_SERVER_CLOSED, ERR_CALL_EXISTS
+   * @throws {import('../../api/errors').LccError} ERR_SERVER_CLOSED, ERR_CALL_EXISTS
    */
   ensure() {
     if (this._call) return;

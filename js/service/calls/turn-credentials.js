@@ -15,7 +15,7 @@
 // (turnOptionsFromEnv).
 
 const crypto = require('crypto');
-const { parseIceUrl, describe, MAX_CREDENTIAL_BYTES } = require('../common/webrtc-servers');
+const { parseIceUrl, describe, MAX_CREDENTIAL_BYTES } = require('../../common/webrtc-servers');
 
 const DEFAULT_TTL_SECONDS = 3600;
 const MIN_TTL_SECONDS = 60;

@@ -8,7 +8,7 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 const CONNECTION_STATES = ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'];
 const MAX_GENERATION = 2 ** 31;
 
-const { checkQualityReport } = require('../common/quality');
+const { checkQualityReport } = require('../../common/quality');
 
 function bad(message, code = 'ERR_INVALID_MESSAGE') {
   return { error: { code, message } };

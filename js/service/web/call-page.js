@@ -5,11 +5,11 @@
 // "Join the call" link from the Rocket.Chat App. The token stays in the URL
 // fragment, which browsers never send to a server.
 //
-//   GET /call          js/service/pages/call.html
-//   GET /assets/<f>    js/service/pages/* (page script, shared call view, CSS, icon)
+//   GET /call          js/service/web/pages/call.html
+//   GET /assets/<f>    js/service/web/pages/* (page script, shared call view, CSS, icon)
 
 const path = require('path');
-const { sendFromFolder, sendHtmlPage, sendText } = require('./static-files');
+const { sendFromFolder, sendHtmlPage, sendText } = require('../http/static-files');
 
 const PAGES_DIR = path.join(__dirname, 'pages');
 
@@ -21,7 +21,7 @@ function decodeURIComponentSafe(s) {
   }
 }
 
-/** @param {import('./call-service').CallService} service */
+/** @param {import('../call-service').CallService} service */
 function mountCallPage(service) {
   service.addRoute('/call', (req, res) => {
     req.resume();

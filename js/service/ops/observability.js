@@ -1,7 +1,7 @@
 'use strict';
 // /healthz and /metrics for the call service: the service's events feed the
 // counters, and each scrape reads the gauges from the call store, the live
-// sessions and the MediaServer's calls (js/service/metrics.js renders them).
+// sessions and the MediaServer's calls (js/service/ops/metrics.js renders them).
 //
 // /healthz is open (load balancers and orchestrators probe it). /metrics is
 // open too unless a metricsToken is set: it holds counts, never ids or
@@ -10,8 +10,8 @@
 
 const crypto = require('crypto');
 const { createMetrics, sumCallStats } = require('./metrics');
-const { sendJson } = require('./http-json');
-const { version } = require('../../package.json');
+const { sendJson } = require('../http/http-json');
+const { version } = require('../../../package.json');
 
 function bearerMatches(req, token) {
   const given = Buffer.from(String(req.headers.authorization || ''));
@@ -67,7 +67,7 @@ function countEvents(service, metrics) {
 
 /**
  * Mounts GET /healthz and GET /metrics on the service.
- * @param {import('./call-service').CallService} service
+ * @param {import('../call-service').CallService} service
  * @param {{metricsToken?: string|null}} [opts]
  * @returns {ReturnType<typeof createMetrics>}
  */

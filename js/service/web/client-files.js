@@ -10,10 +10,10 @@
 
 const fs = require('fs');
 const path = require('path');
-const { sendFromFolder, sendText } = require('./static-files');
+const { sendFromFolder, sendText } = require('../http/static-files');
 
-const CLIENT_DIR = path.join(__dirname, '..', 'client');
-const QUALITY_FILE = path.join(__dirname, '..', 'common', 'quality.js');
+const CLIENT_DIR = path.join(__dirname, '..', '..', 'client');
+const QUALITY_FILE = path.join(__dirname, '..', '..', 'common', 'quality.js');
 
 let qualityModule = null;
 
@@ -42,7 +42,7 @@ function sendQualityModule(req, res) {
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** @param {import('./call-service').CallService} service */
+/** @param {import('../call-service').CallService} service */
 function mountClientFiles(service) {
   service.addRoute('/client', (req, res) => {
     req.resume();

@@ -1,6 +1,6 @@
 // The call page's second way in: /call#ticket=<join ticket>, the visitor's
 // Open call link from the Rocket.Chat App's call message (see
-// js/service/join-tickets.js). The ticket is taken out of the address bar at
+// js/service/calls/join-tickets.js). The ticket is taken out of the address bar at
 // once (so it is neither bookmarked nor shared by copying the URL) and traded,
 // with a POST, for the party token the page joins with.
 

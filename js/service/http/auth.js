@@ -4,7 +4,7 @@
 // with its query exactly as sent, and the raw body bytes. One NonceCache per
 // authenticator, so each service refuses replays of what it has accepted.
 
-const { verifyRequest, NonceCache, DEFAULT_WINDOW_MS } = require('../common/request-signing');
+const { verifyRequest, NonceCache, DEFAULT_WINDOW_MS } = require('../../common/request-signing');
 
 /**
  * @param {{secret: string, windowMs?: number, now?: () => number}} options

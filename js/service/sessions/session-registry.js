@@ -6,7 +6,7 @@ const { CallSession, PARTIES } = require('./call-session');
 
 class SessionRegistry {
   /**
-   * @param {{store: import('./call-store').CallStore, media: import('../api/media-server').MediaServer,
+   * @param {{store: import('../calls/call-store').CallStore, media: import('../../api/media-server').MediaServer,
    *   fallbackTimeoutMs: number, iceServersFor: (call: object, party: string) => object[], warn: (err: unknown) => void,
    *   notify?: (event: string, data: object) => void}} deps notify: 'session-start', 'fallback', 'session-end'
    */

@@ -28,8 +28,8 @@ const REFUSALS = {
 };
 
 /**
- * @param {import('./call-service').CallService} service
- * @param {import('./join-tickets').JoinTickets} tickets
+ * @param {import('../call-service').CallService} service
+ * @param {import('../calls/join-tickets').JoinTickets} tickets
  */
 function mountTicketRedemption(service, tickets) {
   service.addRoute('/tickets', async (req, res) => {

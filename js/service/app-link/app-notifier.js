@@ -9,7 +9,7 @@
 // idempotent on the App's side, which is why a replay inside the signature's
 // window is harmless there.
 
-const { signAppEvent } = require('../common/app-events');
+const { signAppEvent } = require('../../common/app-events');
 
 const TIMEOUT_MS = 5000;
 const RETRY_DELAYS_MS = [500, 2000];

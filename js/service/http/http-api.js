@@ -10,10 +10,10 @@
 
 const { HttpError, readBody, sendJson, sendError } = require('./http-json');
 const { parseJsonObject, checkCreateCall, checkEndCall, checkTokenRequest, checkTicketRequest } = require('./requests');
-const { isCallId } = require('./call-store');
-const { mintPartyToken } = require('./party-tokens');
-const { listRecordings } = require('../api/recordings');
-const { version } = require('../../package.json');
+const { isCallId } = require('../calls/call-store');
+const { mintPartyToken } = require('../calls/party-tokens');
+const { listRecordings } = require('../../api/recordings');
+const { version } = require('../../../package.json');
 
 /** A route's path pattern: literal segments and ':name' parameters. */
 function compile(pattern) {
@@ -37,7 +37,7 @@ function signallingUrlOf(publicUrl) {
 
 /**
  * The /api/* request handler.
- * @param {{store: import('./call-store').CallStore, media: import('../api/media-server').MediaServer,
+ * @param {{store: import('../calls/call-store').CallStore, media: import('../../api/media-server').MediaServer,
  *   auth: {check(req: object, body: Buffer): {ok: boolean, reason?: string}}, tokenKey: Buffer,
  *   config: {maxBodyBytes: number, maxCalls: number, tokenTtlSeconds: number, recordingsDir: string},
  *   publicUrl: () => string, onInternalError?: (err: unknown) => void,
