@@ -8,7 +8,7 @@
 const { EventEmitter } = require('events');
 const { LccError, describe } = require('./errors');
 
-const PARTIES = Object.freeze(['visitor', 'agent']);
+const { PARTIES } = require('../common/parties');
 const MAX_SDP_LENGTH = 256 * 1024;
 const MAX_MID_BYTES = 63; // mid[64] in lcc_cmd
 const STATS_TIMEOUT_MS = 2000;

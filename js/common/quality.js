@@ -279,6 +279,7 @@ function cleanQuality(quality) {
 function qualityText(quality) {
   if (!quality) return '';
   const parts = [];
+  // The parties spelled out (not js/common/parties.js): browsers load this file alone.
   for (const party of ['visitor', 'agent']) {
     const q = quality[party];
     if (q && isNum(q.mos)) parts.push(`${party} MOS ${q.mos.toFixed(1)} (${round(q.lossPct, 1)} % loss)`);

@@ -135,7 +135,7 @@ class CallService extends EventEmitter {
       store: this.calls,
       media: this.media,
       auth: createAuthenticator({ secret: config.secret }),
-      tokenKey,
+      mintPartyToken: (callId, party) => this.mintPartyToken(callId, party),
       tickets: this.tickets,
       config,
       publicUrl: () => this._url,
@@ -280,7 +280,8 @@ class CallService extends EventEmitter {
   }
 
   /**
-   * A party token for a call (what POST /api/calls/:id/tokens mints).
+   * A party token for a call: the one way tokens are minted (POST
+   * /api/calls/:id/tokens, ticket redemption, the ring channel's Accept, the demo).
    * @param {string} callId
    * @param {'visitor'|'agent'} party
    * @returns {{token: string, expiresAt: string}}

@@ -12,12 +12,12 @@
 const { defineEndpoint } = require('../lib/responses');
 const { readConfig } = require('../lib/settings');
 const { verifyAppEvent, APP_EVENTS_ENDPOINT } = require('../../common/app-events');
+const { isParty } = require('../../common/parties');
 const { findCall } = require('../lib/call-sessions');
 const { applyEvent, settleIfOverdue } = require('../lib/call-lifecycle');
 const { withdrawVisitorLink } = require('../lib/visitor-link');
 const { callError } = require('../lib/access');
 
-const ACTORS = new Set(['visitor', 'agent']);
 
 async function callOf(ctx, callId) {
   const found = await findCall(ctx.read, callId);
@@ -30,7 +30,7 @@ const handlers = {
 
   'call-ended': async (ctx, event) => {
     const found = await callOf(ctx, event.callId);
-    const actor = ACTORS.has(event.endedBy) ? event.endedBy : 'system';
+    const actor = isParty(event.endedBy) ? event.endedBy : 'system';
     const session = await applyEvent(ctx, found, 'end', actor);
     return { callStatus: session.callStatus };
   },

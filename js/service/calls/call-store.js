@@ -12,10 +12,10 @@ const crypto = require('crypto');
 const { EventEmitter } = require('events');
 const fs = require('fs');
 const path = require('path');
+const { PARTIES } = require('../../common/parties');
 
 /** Ids we mint are UUIDs; anything used in a file name must match this first. */
 const CALL_ID_RE = /^[A-Za-z0-9_-]{16,64}$/;
-const PARTIES = ['visitor', 'agent'];
 
 /**
  * True for a string that can be a call id (and so is safe in a file name).

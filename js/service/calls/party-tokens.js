@@ -11,10 +11,10 @@
 // so a token can never be mistaken for a control-request signature.
 
 const crypto = require('crypto');
+const { isParty } = require('../../common/parties');
 
 const VERSION = 'v1';
 const KEY_LABEL = 'livechat-calls party token v1';
-const PARTIES = new Set(['visitor', 'agent']);
 /** Longer input is refused before any work: a token is about 200 characters. */
 const MAX_TOKEN_CHARS = 1024;
 const B64URL_RE = /^[A-Za-z0-9_-]+$/;
@@ -43,7 +43,7 @@ function mac(key, signed) {
  */
 function mintPartyToken(key, { callId, party, ttlSeconds, now = Date.now() }) {
   if (typeof callId !== 'string' || callId === '') throw new TypeError('callId must be a non-empty string');
-  if (!PARTIES.has(party)) throw new TypeError("party must be 'visitor' or 'agent'");
+  if (!isParty(party)) throw new TypeError("party must be 'visitor' or 'agent'");
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new TypeError('ttlSeconds must be a positive integer');
   const e = Math.floor(now / 1000) + ttlSeconds;
   const payload = Buffer.from(JSON.stringify({ c: callId, p: party, e, n: crypto.randomBytes(12).toString('base64url') })).toString('base64url');
@@ -73,7 +73,7 @@ function verifyPartyToken(key, token, { now = Date.now() } = {}) {
   } catch {
     return malformed;
   }
-  if (claims === null || typeof claims !== 'object' || typeof claims.c !== 'string' || !PARTIES.has(claims.p) || !Number.isInteger(claims.e)
+  if (claims === null || typeof claims !== 'object' || typeof claims.c !== 'string' || !isParty(claims.p) || !Number.isInteger(claims.e)
     || claims.e <= 0 || claims.e > MAX_EXPIRY_SECONDS) {
     return malformed;
   }

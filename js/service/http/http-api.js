@@ -11,7 +11,6 @@
 const { HttpError, readBody, sendJson, sendError } = require('./http-json');
 const { parseJsonObject, checkCreateCall, checkEndCall, checkTokenRequest, checkTicketRequest } = require('./requests');
 const { isCallId } = require('../calls/call-store');
-const { mintPartyToken } = require('../calls/party-tokens');
 const { listRecordings } = require('../../api/recordings');
 const { version } = require('../../../package.json');
 
@@ -38,14 +37,15 @@ function signallingUrlOf(publicUrl) {
 /**
  * The /api/* request handler.
  * @param {{store: import('../calls/call-store').CallStore, media: import('../../api/media-server').MediaServer,
- *   auth: {check(req: object, body: Buffer): {ok: boolean, reason?: string}}, tokenKey: Buffer,
+ *   auth: {check(req: object, body: Buffer): {ok: boolean, reason?: string}},
+ *   mintPartyToken: (callId: string, party: 'visitor'|'agent') => {token: string, expiresAt: string},
  *   config: {maxBodyBytes: number, maxCalls: number, tokenTtlSeconds: number, recordingsDir: string},
  *   publicUrl: () => string, onInternalError?: (err: unknown) => void,
  *   endCall: (id: string, how: {reason: string, by: string}) => Promise<object>}} deps endCall: ends the call's live
  *   signalling session, if it has one (false when it has none)
  * @returns {(req: import('http').IncomingMessage, res: import('http').ServerResponse) => Promise<void>} never rejects
  */
-function createHttpApi({ store, media, auth, tokenKey, tickets, config, publicUrl, onInternalError, endCall, onUnauthorized = () => {} }) {
+function createHttpApi({ store, media, auth, mintPartyToken, tickets, config, publicUrl, onInternalError, endCall, onUnauthorized = () => {} }) {
   /** The call or a 404. */
   function mustGet(id) {
     const call = isCallId(id) ? store.get(id) : undefined;
@@ -96,7 +96,7 @@ function createHttpApi({ store, media, auth, tokenKey, tickets, config, publicUr
           const { party } = checkTokenRequest(parseJsonObject(body));
           const call = mustGet(params.id);
           if (call.state === 'ended') throw new HttpError(409, 'ERR_CALL_ENDED', 'the call has ended');
-          const { token, expiresAt } = mintPartyToken(tokenKey, { callId: call.id, party, ttlSeconds: config.tokenTtlSeconds });
+          const { token, expiresAt } = mintPartyToken(call.id, party);
           // The token goes in the join URL's fragment, which browsers never send to a server (or its logs).
           const joinUrl = `${publicUrl()}/call#token=${encodeURIComponent(token)}`;
           return [200, { callId: call.id, party, token, expiresAt, signallingUrl: signallingUrlOf(publicUrl()), joinUrl, iceServers: call.iceServers }];

@@ -6,6 +6,7 @@
 
 const { HttpError } = require('./http-json');
 const { describe } = require('../../common/describe');
+const { PARTIES } = require('../../common/parties');
 const { parseIceServers } = require('../../api/ice-servers');
 const { DEFAULT_TTL_SECONDS, MIN_TTL_SECONDS, MAX_TTL_SECONDS } = require('../calls/join-tickets');
 
@@ -13,7 +14,6 @@ const TICKET_TTL = { fallback: DEFAULT_TTL_SECONDS, min: MIN_TTL_SECONDS, max: M
 
 const RELAY_POLICIES = ['fallback', 'always', 'never'];
 const END_REASONS = ['ended', 'declined', 'missed', 'cancelled'];
-const PARTIES = ['visitor', 'agent'];
 const MAX_ROOM_ID_CHARS = 128;
 const MAX_NAME_CHARS = 80;
 const TOKEN_HASH_RE = /^[0-9a-f]{64}$/;

@@ -8,9 +8,8 @@
 
 const { RelayMedia } = require('./session-relay');
 const { SessionQuality } = require('./session-quality');
+const { PARTIES, OTHER } = require('../../common/parties');
 
-const PARTIES = ['visitor', 'agent'];
-const OTHER = { visitor: 'agent', agent: 'visitor' };
 /** p2p roles: the agent offers, the visitor answers. */
 const P2P_ROLE = { agent: 'offerer', visitor: 'answerer' };
 
@@ -338,4 +337,4 @@ class CallSession {
   }
 }
 
-module.exports = { CallSession, recordingRef, PARTIES };
+module.exports = { CallSession, recordingRef };

@@ -8,9 +8,8 @@
 // figures for falls back to its own report.
 
 const { partySummary, summaryFromReport, distribution } = require('../../common/quality');
+const { PARTIES, OTHER } = require('../../common/parties');
 
-const PARTIES = ['visitor', 'agent'];
-const OTHER = { visitor: 'agent', agent: 'visitor' };
 const SAMPLE_INTERVAL_MS = 2000;
 /** Samples kept per party and figure: two hours at one every 2 s; older ones are dropped. */
 const MAX_SAMPLES = 3600;

@@ -2,7 +2,8 @@
 // The live calls (CallSession) by id: created when a first party joins,
 // removed when the call ends. Also the read-only view metrics reads.
 
-const { CallSession, PARTIES } = require('./call-session');
+const { CallSession } = require('./call-session');
+const { PARTIES } = require('../../common/parties');
 
 class SessionRegistry {
   /**

@@ -5,7 +5,7 @@
 // so a candidate never reaches a leg before the offer that created it, and a
 // rejoin's resetLeg() lands before the new offer.
 
-const PARTIES = ['visitor', 'agent'];
+const { PARTIES } = require('../../common/parties');
 
 class RelayMedia {
   /**
