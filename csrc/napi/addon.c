@@ -2,7 +2,7 @@
  * errors(), the C error table as data. No module-wide state: each
  * MediaServer's state lives in its own Server object, so the add-on also
  * loads in worker threads. Thread: JS. */
-#include "dtls.h"
+#include "transport/dtls.h"
 #include "glue.h"
 
 /* opensslVersion(): the OpenSSL the add-on runs with (Node's own, see docs/architecture.md). */

@@ -1,4 +1,4 @@
-/* The N-API glue between JS (js/api/) and the media core (csrc/core/server.h).
+/* The N-API glue between JS (js/api/) and the media core (csrc/core/server/server.h).
  *
  * The glue is thin on purpose: JS validates options and keeps the table of
  * calls by id; the glue copies JS values into lcc_server_opts / lcc_cmd,
@@ -6,8 +6,8 @@
  * Errors with a `code`. It never keeps a pointer into the core other than the
  * lcc_server itself, which it stops using (server = NULL) once destroyed.
  *
- * Named glue.h, not server.h, so that `#include "server.h"` in this folder
- * finds the core's header.
+ * Named glue.h, not server.h, so that it is never taken for the core's
+ * server/server.h.
  *
  * Thread: everything here runs on the JS thread, except lcc_napi_notify,
  * which the core calls on the media thread. */
@@ -18,8 +18,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "err.h"
-#include "server.h"
+#include "base/err.h"
+#include "server/server.h"
 
 /* One native Server object (one per JS MediaServer).
  * Owns: server (until close or finalize), tsfn (until released), dispatcher

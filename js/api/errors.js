@@ -1,6 +1,6 @@
 'use strict';
 // One error class for the whole API, carrying a stable `code`. The codes mirror
-// the C table in csrc/core/err.h (a test checks that every native code is
+// the C table in csrc/core/base/err.h (a test checks that every native code is
 // here), plus a few that only JS raises. docs/api.md lists them.
 
 const { describe } = require('../common/describe');
@@ -10,7 +10,7 @@ const { describe } = require('../common/describe');
  * @type {Readonly<Record<string, string>>}
  */
 const MESSAGES = Object.freeze({
-  // From csrc/core/err.h (same order).
+  // From csrc/core/base/err.h (same order).
   ERR_INVALID_OPTION: 'invalid option',
   ERR_NO_MEMORY: 'out of memory',
   ERR_INTERNAL: 'internal error',

@@ -12,7 +12,7 @@ const net = require('net');
 const { LccError, describe } = require('./errors');
 const common = require('../common/webrtc-servers');
 
-/** The core's limit on STUN/TURN URLs (LCC_MAX_ICE_SERVERS in csrc/core/server.h). */
+/** The core's limit on STUN/TURN URLs (LCC_MAX_ICE_SERVERS in csrc/core/transport/ice.h). */
 const MAX_ICE_URLS = 8;
 
 /** Runs a js/common parser, turning its plain ERR_INVALID_OPTION errors into LccError. */

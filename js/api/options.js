@@ -8,7 +8,7 @@ const path = require('path');
 const { LccError, describe, invalidOption } = require('./errors');
 const { parseIceServers, toNativeIceServers } = require('./ice-servers');
 
-/** The core's limits (csrc/core/server.h). */
+/** The core's limits (LCC_MAX_LISTEN in csrc/core/transport/ice.h, lcc_server_opts in csrc/core/server/server.h). */
 const MAX_LISTEN = 8; // LCC_MAX_LISTEN
 const MAX_PATH_BYTES = 1023; // recordings_dir[1024]
 

@@ -2,7 +2,7 @@
  * (test/fixtures/candidates.txt) and on garbage. */
 #include <string.h>
 
-#include "candidate.h"
+#include "proto/candidate.h"
 #include "check.h"
 
 static lcc_err parse(const char *s, lcc_candidate *c, lcc_why *why) {

@@ -6,7 +6,7 @@
  * ones OpenSSL 3.0 itself would die on). Every datagram must fit
  * LCC_DTLS_MTU. Time only drives the retransmission timer; no assertion
  * depends on how long anything took. */
-#include "dtls.h"
+#include "transport/dtls.h"
 
 #include <ctype.h>
 #include <openssl/ssl.h>
@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "srtp.h"
+#include "transport/srtp.h"
 
 #define QCAP 256
 

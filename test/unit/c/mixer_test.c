@@ -10,7 +10,7 @@
  * close (a crash) plays up to the last flush. Also prints the CPU cost of
  * mixing and encoding a minute of call (printed, never asserted).
  * Needs opusdec and opusinfo on PATH (Debian opus-tools). Run from test/unit/c. */
-#include "mixer.h"
+#include "record/mixer.h"
 
 #include <math.h>
 #include <opus/opus.h>

@@ -8,7 +8,7 @@
  * positions (Goertzel at 1 kHz) must match the timeline. Also: no overwrite,
  * an unwritable folder, and a disk that fills up mid-recording
  * (RLIMIT_FSIZE, so it needs no root or mount). Run from test/unit/c. */
-#include "ogg_opus.h"
+#include "record/ogg_opus.h"
 
 #include <math.h>
 #include <opus.h>

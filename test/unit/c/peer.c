@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dtls.h"
-#include "ice.h"
-#include "rd.h"
-#include "srtp.h"
+#include "transport/dtls.h"
+#include "transport/ice.h"
+#include "base/rd.h"
+#include "transport/srtp.h"
 
 #define PEER_BUF 1600            /* as LCC_LEG_BUF: a datagram plus the SRTP trailer */
 #define PEER_GATHER_MS 5000      /* host candidates on loopback take milliseconds */

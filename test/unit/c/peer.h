@@ -23,12 +23,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "leg.h"
-#include "rtcp.h"
-#include "rtp.h"
-#include "sdp.h"
-#include "server.h"
+#include "base/err.h"
+#include "relay/leg.h"
+#include "proto/rtcp.h"
+#include "proto/rtp.h"
+#include "proto/sdp.h"
+#include "server/server.h"
 
 typedef struct peer peer;
 

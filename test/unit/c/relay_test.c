@@ -17,7 +17,7 @@
 
 #include "check.h"
 #include "peer.h"
-#include "rd.h"
+#include "base/rd.h"
 
 #define CONNECT_MS 20000
 #define WAIT_MS 5000

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ring.h"
+#include "record/ring.h"
 
 static void test_order_and_full(void) {
   lcc_ring r;

@@ -4,7 +4,7 @@
  * PLI, FIR and BYE, malformed packets, every builder (checked against the
  * captured bytes where rtpbin sent the same packet) and NACK packing.
  * Run from test/unit/c. */
-#include "rtcp.h"
+#include "proto/rtcp.h"
 
 #include <stdint.h>
 

@@ -2,13 +2,13 @@
  * and hand-built RFC 8285 extension packets (test/fixtures/rtp/README.md),
  * malformed headers, header writing, and the RFC 3550 A.1/A.3/A.8 receive
  * statistics on synthetic and captured streams. Run from test/unit/c. */
-#include "rtp.h"
+#include "proto/rtp.h"
 
 #include <math.h>
 #include <stdint.h>
 
 #include "check.h"
-#include "rtcp.h"
+#include "proto/rtcp.h"
 
 static void test_captured_headers(void) {
   size_t len;

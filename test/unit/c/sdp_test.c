@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "sdp.h"
+#include "proto/sdp.h"
 #include "../../fixtures/sdp/capture/local_values.h"
 
 #define FIXTURES "../../fixtures/sdp/"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "server.h"
+#include "server/server.h"
 
 typedef struct {
   lcc_server *s;

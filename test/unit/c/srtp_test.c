@@ -3,7 +3,7 @@
  * rejections a hostile network produces (tampering, replays, packets older
  * than the window), plus the trailer-room check. DTLS-derived keys are
  * exercised in dtls_test.c. */
-#include "srtp.h"
+#include "transport/srtp.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * generated streams, byte-compared with what was sent: with no loss every
  * frame comes back; with random loss every frame given out is intact and
  * decoding resumes only at a keyframe. Run from test/unit/c. */
-#include "vp8.h"
+#include "proto/vp8.h"
 
 #include <stdbool.h>
 #include <stdint.h>

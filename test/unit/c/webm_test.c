@@ -10,7 +10,7 @@
  * opens, and so does the file cut in the middle of a cluster (up to the last
  * whole cluster). Also: no overwrite, bad options, an unwritable folder, and a full
  * disk (RLIMIT_FSIZE). Needs the ffmpeg package. Run from test/unit/c. */
-#include "webm.h"
+#include "record/webm.h"
 
 #include <math.h>
 #include <opus.h>

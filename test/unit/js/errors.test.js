@@ -20,7 +20,7 @@ describe('LccError', () => {
     assert.ok(Object.isFrozen(errorCodes));
   });
 
-  it('errorCodes lists every code the C table (csrc/core/err.h) can return, with the same message', function () {
+  it('errorCodes lists every code the C table (csrc/core/base/err.h) can return, with the same message', function () {
     const table = loadNative().errors(); // npm test builds the add-on first: a missing build fails here
 
     assert.ok(table.length >= 19);

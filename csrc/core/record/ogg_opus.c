@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rd.h"
+#include "base/rd.h"
 
 /* The reorder window: waiting packets are released once more than this many
  * wait or they span more than 100 ms (jitter seen on WebRTC paths). */

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "clock.h"
-#include "rd.h"
+#include "base/clock.h"
+#include "base/rd.h"
 
 #define KEYFRAME_REQ_MIN_US 300000 /* at most ~3 keyframe requests a second reach a sender */
 

@@ -15,11 +15,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dtls.h"
-#include "ice.h"
-#include "rtp.h"
-#include "sdp.h"
-#include "vocab.h"
+#include "transport/dtls.h"
+#include "transport/ice.h"
+#include "proto/rtp.h"
+#include "proto/sdp.h"
+#include "base/vocab.h"
 
 typedef enum { LCC_SLOT_AUDIO = 0, LCC_SLOT_VIDEO = 1, LCC_SLOT_COUNT = 2 } lcc_slot;
 

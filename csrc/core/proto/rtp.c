@@ -9,7 +9,7 @@
  * lcc_rtp_rx is used by one thread at a time. */
 #include "rtp.h"
 
-#include "rd.h"
+#include "base/rd.h"
 
 #define RTP_SEQ_MOD 65536u
 /* RFC 3550 A.1's suggested values. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "leg_internal.h"
-#include "rtcp.h"
+#include "proto/rtcp.h"
 
 #define RTCP_CAP (LCC_LEG_BUF - LCC_SRTP_MAX_TRAILER)
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "candidate.h"
+#include "proto/candidate.h"
 
 #define COMPONENT 1 /* rtcp-mux: RTP and RTCP share component 1 */
 

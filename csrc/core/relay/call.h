@@ -11,11 +11,11 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "dtls.h"
-#include "event.h"
+#include "transport/dtls.h"
+#include "base/event.h"
 #include "leg.h"
-#include "recorder.h"
-#include "vocab.h"
+#include "record/recorder.h"
+#include "base/vocab.h"
 
 typedef struct {
   GMainContext *ctx;

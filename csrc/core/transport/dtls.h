@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* A server's identity: an ECDSA P-256 key and a self-signed certificate, and
  * the SSL_CTX every leg's session is made from. */

@@ -4,12 +4,12 @@
 #ifndef LCC_LEG_INTERNAL_H
 #define LCC_LEG_INTERNAL_H
 
-#include "clock.h"
-#include "dtls.h"
-#include "ice.h"
+#include "base/clock.h"
+#include "transport/dtls.h"
+#include "transport/ice.h"
 #include "leg.h"
-#include "sdp.h"
-#include "srtp.h"
+#include "proto/sdp.h"
+#include "transport/srtp.h"
 
 struct lcc_leg {
   lcc_leg_env env;

@@ -43,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* How much media may wait for the file header (see above). */
 #define LCC_WEBM_HOLD_US 2000000

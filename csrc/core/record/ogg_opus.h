@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Largest Opus packet the writer accepts; bigger ones are refused as invalid
  * (a WebRTC packet fits in one UDP datagram). */

@@ -19,10 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "event.h" /* lcc_event: what the server hands its owner */
-#include "ice.h"   /* lcc_ice_server, LCC_MAX_LISTEN, LCC_MAX_ICE_SERVERS */
-#include "vocab.h" /* lcc_party, lcc_leg_state, LCC_CALL_ID_MAX */
+#include "base/err.h"
+#include "base/event.h" /* lcc_event: what the server hands its owner */
+#include "transport/ice.h"   /* lcc_ice_server, LCC_MAX_LISTEN, LCC_MAX_ICE_SERVERS */
+#include "base/vocab.h" /* lcc_party, lcc_leg_state, LCC_CALL_ID_MAX */
 
 /* The server fills each lower layer's own options from these (lcc_ice_opts,
  * lcc_leg_opts): nothing below the server sees this struct. */

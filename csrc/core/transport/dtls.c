@@ -34,7 +34,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#include "rd.h"
+#include "base/rd.h"
 
 /* ECDSA suites are what browsers negotiate with our P-256 key; the RSA ones
  * matter when we are the client and the peer (GStreamer, SIP gateways)

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Largest frame the depacketizer rebuilds; bigger ones are dropped like lost
  * ones. A 1080p keyframe at WebRTC bitrates is a few hundred kB. */

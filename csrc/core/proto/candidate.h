@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 typedef enum { LCC_CAND_HOST = 0, LCC_CAND_SRFLX, LCC_CAND_PRFLX, LCC_CAND_RELAY } lcc_cand_type;
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "ogg_opus.h"
-#include "vp8.h"
+#include "proto/vp8.h"
 
 /* Element IDs (with their length marker bits, as they appear in the file). */
 enum {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rd.h"
+#include "base/rd.h"
 
 lcc_err lcc_vp8_parse_desc(const uint8_t *buf, size_t len, lcc_vp8_desc *d, lcc_why *why) {
   memset(d, 0, sizeof *d);

@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "vocab.h"
+#include "base/err.h"
+#include "base/vocab.h"
 
 typedef struct lcc_rec_thread lcc_rec_thread;
 typedef struct lcc_recorder lcc_recorder;

@@ -8,7 +8,7 @@
  * Thread: any. */
 #include "rtcp.h"
 
-#include "rd.h"
+#include "base/rd.h"
 
 #define RTCP_HDR_LEN 4
 #define RTCP_RB_LEN 24

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #define LCC_SDP_MAX_MEDIA 16
 #define LCC_SDP_MAX_CODECS 48

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "dtls.h"
-#include "err.h"
+#include "base/err.h"
 
 #define LCC_SRTP_MAX_TRAILER 148 /* libsrtp2's SRTP_MAX_TRAILER_LEN + the 4-byte SRTCP index */
 

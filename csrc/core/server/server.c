@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
-#include "dtls.h"
-#include "recorder.h"
+#include "relay/call.h"
+#include "transport/dtls.h"
+#include "record/recorder.h"
 
 typedef struct cmd_node {
   lcc_cmd cmd;
