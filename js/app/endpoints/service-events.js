@@ -18,7 +18,6 @@ const { applyEvent, settleIfOverdue } = require('../lib/call-lifecycle');
 const { withdrawVisitorLink } = require('../lib/visitor-link');
 const { callError } = require('../lib/access');
 
-
 async function callOf(ctx, callId) {
   const found = await findCall(ctx.read, callId);
   if (!found) throw callError(404, 'ERR_NO_CALL', 'no such call');

@@ -115,7 +115,7 @@ class CallSession {
   }
 
   /**
-   * A checked message (session-messages.js) from a joined socket.
+   * A checked message (signalling/messages.js) from a joined socket.
    * @param {'visitor'|'agent'} party
    * @param {{send(msg: object): void, error(code: string, message: string): void}} conn
    * @param {{type: string} & Record<string, any>} msg

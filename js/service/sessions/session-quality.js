@@ -4,7 +4,7 @@
 // statistics are read every 2 s (jitter and RTT vary over a call: the record
 // keeps their mean and 95th percentile); at the end the MediaServer's summary
 // gives the final packet counts. Peer-to-peer calls: each browser's last
-// quality report (checked by session-messages.js). A party the server has no
+// quality report (checked by signalling/messages.js). A party the server has no
 // figures for falls back to its own report.
 
 const { partySummary, summaryFromReport, distribution } = require('../../common/quality');

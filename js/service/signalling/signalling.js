@@ -6,7 +6,7 @@
 
 const { WebSocketServer, WebSocket } = require('ws');
 const { verifyPartyToken } = require('../calls/party-tokens');
-const { decodeMessage, MAX_MESSAGE_BYTES } = require('./session-messages');
+const { decodeMessage, MAX_MESSAGE_BYTES } = require('./messages');
 const { createIpLimiter } = require('./ip-limits');
 
 /** Socket hard cap, above the protocol's 64 KiB so a too-large message can still be answered. */

@@ -6,7 +6,7 @@
 
 const assert = require('assert');
 const q = require('../../../js/common/quality');
-const { decodeMessage } = require('../../../js/service/signalling/session-messages');
+const { decodeMessage } = require('../../../js/service/signalling/messages');
 const { SessionQuality } = require('../../../js/service/sessions/session-quality');
 
 const near = (actual, expected, tolerance, what) => assert.ok(Math.abs(actual - expected) <= tolerance,
