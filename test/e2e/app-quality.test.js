@@ -15,9 +15,9 @@ const { joinWithClient } = require('./helpers/client-page');
 const { toneFile } = require('./helpers/tones');
 const { waitFor } = require('./helpers/signal');
 const { lossOnLoopback } = require('./helpers/packet-loss');
+const { PARTIES } = require('../../js/common/parties');
 
 const END = 'livechat-calls.end';
-const PARTIES = ['visitor', 'agent'];
 const QUALITY_LINE = /Quality: visitor MOS (\d\.\d) \((\d+(?:\.\d)?) % loss\), agent MOS (\d\.\d) \((\d+(?:\.\d)?) % loss\)\.$/;
 
 let browsers;

@@ -15,10 +15,10 @@ const { joinWithClient } = require('./helpers/client-page');
 const { toneFile } = require('./helpers/tones');
 const { waitFor } = require('./helpers/signal');
 const { lossOnLoopback } = require('./helpers/packet-loss');
+const { PARTIES } = require('../../js/common/parties');
 const { signedFetch } = require('../helpers/signed-fetch');
 
 const SECRET = 'quality-test-secret-0123456789abcd';
-const PARTIES = ['visitor', 'agent'];
 /** Live figures each page must have shown before the call ends (one every ~2 s). */
 const LIVE_FIGURES = 5;
 
