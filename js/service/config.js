@@ -11,7 +11,7 @@ const { parseIceServers } = require('../api/ice-servers');
 
 /** Each variable: what it sets, and its default. */
 const ENV = Object.freeze({
-  LCC_HOST: 'address the HTTP server binds (default localhost)',
+  LCC_HOST: 'address the HTTP server binds (default localhost: both 127.0.0.1 and ::1)',
   LCC_PORT: 'HTTP port (default 3000)',
   LCC_PUBLIC_URL: 'URL browsers and the App reach the service at (default http://HOST:PORT)',
   LCC_SECRET: "shared secret with the Rocket.Chat App (default: generated once, kept in DATA_DIR/secret)",
