@@ -133,8 +133,9 @@ static const lcc_ice_cb ice_callbacks = {ice_candidate, ice_state, ice_recv};
 static lcc_err ensure_ice(lcc_leg *leg, bool controlling, lcc_why *why) {
   if (leg->ice) return LCC_OK;
   leg->controlling = controlling;
-  leg->ice = lcc_ice_create(leg->env.ctx, &leg->env.opts->ice, controlling, &ice_callbacks, leg, why);
-  return leg->ice ? LCC_OK : LCC_ERR_ICE_FAILED;
+  lcc_err err;
+  leg->ice = lcc_ice_create(leg->env.ctx, &leg->env.opts->ice, controlling, &ice_callbacks, leg, &err, why);
+  return err; /* the agent's own code: a bad listen address is an option error, not an ICE failure */
 }
 
 /* --- the 1 s tick: reports, the disconnected watchdog, the DTLS deadline --- */

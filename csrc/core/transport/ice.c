@@ -95,12 +95,12 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
   ice->cb.recv(ice->cb_ctx, (uint8_t *)buf, len);
 }
 
-static bool add_listen_addresses(lcc_ice *ice, const lcc_ice_opts *o, lcc_why *why) {
+static bool add_listen_addresses(lcc_ice *ice, const lcc_ice_opts *o, lcc_err *err, lcc_why *why) {
   for (size_t i = 0; i < o->n_listen; i++) {
     NiceAddress a;
     nice_address_init(&a);
     if (!nice_address_set_from_string(&a, o->listen_addresses[i])) {
-      lcc_fail(why, LCC_ERR_INVALID_OPTION, "listen address '%s' is not an IP", o->listen_addresses[i]);
+      *err = lcc_fail(why, LCC_ERR_INVALID_OPTION, "listen address '%s' is not an IP", o->listen_addresses[i]);
       return false;
     }
     /* Needed for loopback too: libnice skips loopback unless told. */
@@ -135,7 +135,8 @@ static void connect_signals(lcc_ice *ice) {
 }
 
 lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool controlling,
-                        const lcc_ice_cb *cb, void *cb_ctx, lcc_why *why) {
+                        const lcc_ice_cb *cb, void *cb_ctx, lcc_err *err, lcc_why *why) {
+  *err = LCC_ERR_ICE_FAILED; /* unless a step says otherwise */
   lcc_ice *ice = g_new0(lcc_ice, 1);
   ice->cb = *cb;
   ice->cb_ctx = cb_ctx;
@@ -146,7 +147,7 @@ lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool contro
   ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, flags);
   if (!ice->agent) goto fail;
   g_object_set(ice->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", TRUE, NULL);
-  if (!add_listen_addresses(ice, opts, why)) goto fail;
+  if (!add_listen_addresses(ice, opts, err, why)) goto fail;
   ice->stream = nice_agent_add_stream(ice->agent, 1);
   if (!ice->stream) {
     lcc_fail(why, LCC_ERR_ICE_FAILED, "cannot add an ICE stream");
@@ -162,9 +163,10 @@ lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool contro
              opts->port_min, opts->port_max);
     goto fail;
   }
+  *err = LCC_OK;
   return ice;
 fail:
-  if (why && !why->msg[0]) lcc_fail(why, LCC_ERR_ICE_FAILED, "cannot create the ICE agent");
+  if (why && !why->msg[0]) lcc_fail(why, *err, "cannot create the ICE agent");
   lcc_ice_destroy(ice);
   return NULL;
 }

@@ -58,9 +58,11 @@ typedef struct lcc_ice lcc_ice;
 #define LCC_ICE_MAX_HELD 32
 
 /* Creates the agent and its stream, binds to the listen addresses
- * and port range, sets STUN/TURN servers, and starts gathering. */
+ * and port range, sets STUN/TURN servers, and starts gathering. NULL on
+ * failure, with *err (LCC_ERR_INVALID_OPTION for a listen address that is not
+ * an IP, else LCC_ERR_ICE_FAILED) and why. */
 lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool controlling,
-                        const lcc_ice_cb *cb, void *cb_ctx, lcc_why *why);
+                        const lcc_ice_cb *cb, void *cb_ctx, lcc_err *err, lcc_why *why);
 void lcc_ice_destroy(lcc_ice *ice);
 
 void lcc_ice_local_credentials(lcc_ice *ice, char ufrag[64], char pwd[64]);

@@ -303,8 +303,9 @@ static void turn(GMainContext *ctx, int max_ms) {
 /* Creates the agent and waits (bounded) until it has gathered every candidate. */
 static lcc_err gather(peer *p, bool controlling, lcc_why *why) {
   if (p->ice) return LCC_OK;
-  p->ice = lcc_ice_create(p->ctx, &p->ice_opts, controlling, &ice_callbacks, p, why);
-  if (!p->ice) return LCC_ERR_ICE_FAILED;
+  lcc_err err;
+  p->ice = lcc_ice_create(p->ctx, &p->ice_opts, controlling, &ice_callbacks, p, &err, why);
+  if (!p->ice) return err;
   bool done = false;
   p->n_cands = lcc_ice_take_candidates(p->ice, p->cands, LCC_SDP_MAX_CANDIDATES, &done);
   p->gathered = done;

@@ -31,10 +31,10 @@ static void pump(peer *p) {
   }
 }
 
-static bool start(peer *p, const char *call_id) {
+static bool start_on(peer *p, const char *call_id, const char *listen) {
   lcc_server_opts o;
   lcc_server_opts_init(&o);
-  strcpy(o.listen_addresses[0], "127.0.0.1");
+  strcpy(o.listen_addresses[0], listen);
   o.n_listen = 1;
   lcc_err err;
   lcc_why why = {{0}};
@@ -48,6 +48,8 @@ static bool start(peer *p, const char *call_id) {
   strcpy(c.call_id, call_id);
   return lcc_server_post(p->s, &c) == LCC_OK;
 }
+
+static bool start(peer *p, const char *call_id) { return start_on(p, call_id, "127.0.0.1"); }
 
 static void stop(peer *p) {
   lcc_server_destroy(p->s);
@@ -177,6 +179,18 @@ static void test_errors(void) {
   stop(&a);
 }
 
+/* A listen address that is not an IP is the caller's option error, and the
+ * leg's reply says so (not ERR_ICE_FAILED: the agent's code reaches JS). */
+static void test_bad_listen_address(void) {
+  peer a;
+  CHECK(start_on(&a, "a", "not-an-ip"));
+  lcc_cmd c = cmd(LCC_CMD_OFFER, "a", LCC_PARTY_AGENT, NULL);
+  lcc_event *ev = request(&a, &c);
+  CHECK(ev && ev->err == LCC_ERR_INVALID_OPTION);
+  CHECK(ev && strstr(ev->why, "listen address 'not-an-ip' is not an IP") != NULL);
+  stop(&a);
+}
+
 /* The answerer is told a fingerprint that is not the offerer's certificate:
  * its leg must fail with ERR_FINGERPRINT_MISMATCH. */
 static void test_fingerprint_mismatch(void) {
@@ -213,6 +227,7 @@ static void test_fingerprint_mismatch(void) {
 int main(void) {
   test_connect_over_loopback();
   test_errors();
+  test_bad_listen_address();
   test_fingerprint_mismatch();
   return check_done("server");
 }
