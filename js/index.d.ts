@@ -97,6 +97,9 @@ export interface MediaStats {
   firsIn: number;
 }
 
+/** The SRTP protection profile a leg negotiated (RFC 5764 / RFC 7714 names). */
+export type SrtpProfile = 'AEAD_AES_128_GCM' | 'AES_CM_128_HMAC_SHA1_80';
+
 /** One party's leg in getStats() (and, without the ICE/DTLS details, in the summary). */
 export interface LegStats {
   state: LegState;
@@ -108,7 +111,7 @@ export interface LegStats {
   iceRole?: 'controlling' | 'controlled';
   /** getStats() only. */
   dtlsRole?: 'client' | 'server' | null;
-  srtpProfile: string | null;
+  srtpProfile: SrtpProfile | null;
   rttMs: number | null;
   audio: MediaStats | null;
   video: MediaStats | null;
@@ -179,6 +182,7 @@ export type ErrorCode =
   | 'ERR_PACKET_INVALID'
   | 'ERR_BUFFER_TOO_SMALL'
   | 'ERR_TIMEOUT'
+  | 'ERR_RECORDING_FAILED'
   | 'ERR_ADDON_NOT_BUILT'
   | 'ERR_ICE_SERVER_UNRESOLVED';
 
