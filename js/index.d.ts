@@ -216,6 +216,12 @@ export class Call extends EventEmitter {
   readonly summary: CallSummary | null;
   /** The last state reported for each party. */
   readonly states: { visitor: LegState; agent: LegState };
+  /**
+   * Resolves once the core created the call; rejects with the core's LccError
+   * (e.g. ERR_CALL_EXISTS) if it refused. A refused call also emits 'error'
+   * (when listened for) then 'end', and its methods reject with that error.
+   */
+  readonly ready: Promise<void>;
 
   /** Takes the browser's offer; resolves with the server's answer SDP. */
   answer(party: Party, offer: string): Promise<string>;
@@ -251,7 +257,7 @@ export class Call extends EventEmitter {
   on(event: 'end', listener: (summary: CallSummary) => void): this;
   /** A recording ended or failed (complete: false); info is its sidecar. */
   on(event: 'recording', listener: (info: RecordingInfo | null) => void): this;
-  /** A recording could not be written (ERR_RECORDING_FAILED); the call goes on. Emitted only when listened for. */
+  /** A recording could not be written (ERR_RECORDING_FAILED; the call goes on), or the core refused to create the call ('end' follows). Emitted only when listened for. */
   on(event: 'error', listener: (error: LccError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once(event: 'candidate', listener: (party: Party, candidate: LocalCandidate | null) => void): this;
@@ -278,7 +284,7 @@ export class MediaServer extends EventEmitter {
   /** True once close() was called. */
   readonly closed: boolean;
   /**
-   * Creates a call.
+   * Creates a call (synchronously; the core creates it just after: see Call#ready for its refusal).
    * @throws LccError ERR_INVALID_OPTION, ERR_CALL_EXISTS, ERR_SERVER_CLOSED
    */
   createCall(options: CallOptions): Call;

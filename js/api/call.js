@@ -3,7 +3,9 @@
 // method that needs the media thread posts a command through the MediaServer
 // and settles when the matching reply event arrives. Once the call has ended
 // (end(), MediaServer#close(), or the core ending it) every method rejects or
-// throws ERR_CALL_ENDED, and the call emits nothing more.
+// throws ERR_CALL_ENDED, and the call emits nothing more. A call the core
+// refused to create is ended at once: `ready` and every method reject (or
+// throw) with the core's error instead, and 'error' carries it.
 
 const { EventEmitter } = require('events');
 const { LccError, describe } = require('./errors');
@@ -146,6 +148,8 @@ class Call extends EventEmitter {
     this._states = { visitor: 'new', agent: 'new' };
     this._acked = false; // the core created the call (events before that belong to an earlier call with this id)
     this._created = null; // settles with the CALL_CREATE reply
+    this._ready = null; // `ready`: _created without the reply text, never an unhandled rejection
+    this._refusal = null; // the core's error when it refused to create the call
     this._ended = false;
     this._summary = null;
     this._endPromise = null;
@@ -156,6 +160,18 @@ class Call extends EventEmitter {
     this._endTimer = null;
     this._finishing = false;
     this._whenEnded = new Promise((resolve) => { this._settleEnd = resolve; });
+  }
+
+  /**
+   * Settles once the core has taken the call: resolves when it created it,
+   * rejects with the core's error (an LccError, e.g. ERR_CALL_EXISTS) when
+   * it refused. Awaiting it is optional: a refused call also ends at once,
+   * emits 'error' (when listened for) then 'end', and its methods reject with
+   * the same code.
+   * @type {Promise<void>}
+   */
+  get ready() {
+    return this._ready;
   }
 
   /**
@@ -283,7 +299,7 @@ class Call extends EventEmitter {
    * @throws {LccError} ERR_CALL_ENDED, ERR_TIMEOUT
    */
   getStats() {
-    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    if (this._ended) throw this._endedError();
     if (!this._acked) {
       // Not yet created in the core (ICE server names still resolving): nothing has happened yet.
       return { id: this._id, startedAt: new Date(this._startedAt).toISOString(), parties: { visitor: null, agent: null } };
@@ -292,7 +308,7 @@ class Call extends EventEmitter {
     try {
       text = this._server._request({ kind: 'stats', callId: this._id }, STATS_TIMEOUT_MS);
     } catch (err) {
-      if (this._ended || err.code === 'ERR_CALL_NOT_FOUND') throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+      if (this._ended || err.code === 'ERR_CALL_NOT_FOUND') throw this._endedError();
       throw err;
     }
     const stats = parseJson(text);
@@ -353,9 +369,9 @@ class Call extends EventEmitter {
   }
 
   async _callCommand(kind) {
-    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    if (this._ended) throw this._endedError();
     await this._created;
-    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    if (this._ended) throw this._endedError();
     return this._server._post({ kind, callId: this._id });
   }
 
@@ -398,25 +414,42 @@ class Call extends EventEmitter {
 
   /** Runs one command after the call exists in the core; resolves with the reply text. */
   async _command(kind, party, fields = () => ({})) {
-    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    if (this._ended) throw this._endedError();
     checkParty(party);
     const extra = fields();
     await this._created;
-    if (this._ended) throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+    if (this._ended) throw this._endedError();
     try {
       return await this._server._post({ kind, callId: this._id, party, ...extra });
     } catch (err) {
       if (this._ended && (err.code === 'ERR_CALL_NOT_FOUND' || err.code === 'ERR_SERVER_CLOSED')) {
-        throw new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+        throw this._endedError();
       }
       throw err;
     }
   }
 
+  /** What a method of this ended call throws: the core's refusal, else ERR_CALL_ENDED. */
+  _endedError() {
+    if (this._refusal) return new LccError(this._refusal.code, this._refusal.message);
+    return new LccError('ERR_CALL_ENDED', `call '${this._id}' has ended`);
+  }
+
   /** Called by MediaServer#createCall with the CALL_CREATE reply promise. @package */
   _start(created) {
     this._created = created;
-    created.catch(() => this._finish(null)); // the core refused the call: it ends at once
+    this._ready = created.then(() => undefined);
+    this._ready.catch(() => {}); // not awaiting `ready` is fine: the refusal also reaches the methods and 'error'
+    created.catch((err) => this._refuse(err));
+  }
+
+  /** The core refused to create the call (or the server closed first): it ends at once. */
+  _refuse(err) {
+    if (this._ended || this._finishing) return; // already ended by close(): nothing follows 'end'
+    this._refusal = err;
+    // 'error' only for those who listen: an unheard EventEmitter 'error' would crash the process.
+    if (this.listenerCount('error') > 0) safeEmit(this, 'error', err);
+    this._finish(null);
   }
 
   /** The CALL_CREATE reply arrived (runs inside the dispatcher). @package */

@@ -103,7 +103,9 @@ class MediaServer extends EventEmitter {
   }
 
   /**
-   * Creates a call. Its two parties are 'visitor' and 'agent'.
+   * Creates a call. Its two parties are 'visitor' and 'agent'. Returns at
+   * once; if the core then refuses the call, `call.ready` and every method
+   * reject with the core's error, and the call emits 'error' then 'end'.
    * @param {CallOptions} options
    * @returns {Call}
    * @throws {LccError} ERR_INVALID_OPTION (bad id or record), ERR_CALL_EXISTS (a live call has this id),

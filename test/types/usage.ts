@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   call.on('state', (party: Party, state: LegState, error?: LccError) => console.log(party, state, error?.code));
   call.once('end', (summary: CallSummary) => console.log(summary.durationMs, summary.parties.visitor?.state));
 
+  const created: void = await call.ready;
   const answerSdp: string = await call.answer('visitor', offerSdp);
   const offerSdp2: string = await call.offer('agent');
   await call.acceptAnswer('agent', answerSdp2);

@@ -40,7 +40,9 @@ class RelayMedia {
       this._handlers.onState(party, state, err);
     });
     call.on('recording', (info) => { this._recording = info; });
-    call.on('error', () => {}); // recording failures also arrive as 'recording' (complete: false); the call goes on
+    // Recording failures also arrive as 'recording' (complete: false) and the call goes on; a refused
+    // call's error also rejects the first answer()/offer(), whose caller reports it.
+    call.on('error', () => {});
     call.on('end', (summary) => this._handlers.onEnd(summary));
   }
 
