@@ -235,8 +235,8 @@ export class Call extends EventEmitter {
   restartIce(party: Party): Promise<string>;
   /** Drops the party's leg (its browser went away or reloaded); the next answer()/offer() starts a new one. */
   resetLeg(party: Party): Promise<void>;
-  /** The call's statistics, read synchronously. */
-  getStats(): CallStats;
+  /** The call's statistics, read asynchronously (the JS thread never waits for the media thread). Rejects with ERR_CALL_ENDED. */
+  getStats(): Promise<CallStats>;
   /** Ends the call (idempotent); with a recording, resolves once its files are finished. */
   end(): Promise<CallSummary>;
   /** The recordings made during this call, oldest first. */

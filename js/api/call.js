@@ -13,7 +13,6 @@ const { LccError, describe } = require('./errors');
 const { PARTIES } = require('../common/parties');
 const MAX_SDP_LENGTH = 256 * 1024;
 const MAX_MID_BYTES = 63; // mid[64] in lcc_cmd
-const STATS_TIMEOUT_MS = 2000;
 const RECORDING_REPORT_TIMEOUT_MS = 15000;
 /**
  * A leg's state, like RTCPeerConnection.connectionState.
@@ -293,12 +292,12 @@ class Call extends EventEmitter {
   }
 
   /**
-   * The call's current statistics, read synchronously from the media thread
-   * (it answers within milliseconds; gives up with ERR_TIMEOUT after 2 s).
-   * @returns {CallStats}
-   * @throws {LccError} ERR_CALL_ENDED, ERR_TIMEOUT
+   * The call's current statistics. Asynchronous: the media thread answers
+   * between packets like any command, and the JS thread never waits for it.
+   * @returns {Promise<CallStats>}
+   * @throws {LccError} (rejects) ERR_CALL_ENDED
    */
-  getStats() {
+  async getStats() {
     if (this._ended) throw this._endedError();
     if (!this._acked) {
       // Not yet created in the core (ICE server names still resolving): nothing has happened yet.
@@ -306,7 +305,7 @@ class Call extends EventEmitter {
     }
     let text;
     try {
-      text = this._server._request({ kind: 'stats', callId: this._id }, STATS_TIMEOUT_MS);
+      text = await this._server._post({ kind: 'stats', callId: this._id });
     } catch (err) {
       if (this._ended || err.code === 'ERR_CALL_NOT_FOUND') throw this._endedError();
       throw err;

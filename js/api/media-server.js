@@ -233,16 +233,6 @@ class MediaServer extends EventEmitter {
     });
   }
 
-  /** Synchronous request (getStats). @package */
-  _request(cmd, timeoutMs) {
-    if (this._closed) throw new LccError('ERR_SERVER_CLOSED');
-    try {
-      return this._native.request(cmd, timeoutMs);
-    } catch (err) {
-      throw fromNative(err);
-    }
-  }
-
   /** A call ended: forget it (its id becomes free). @package */
   _forget(call) {
     if (this._calls.get(call.id) === call) this._calls.delete(call.id);

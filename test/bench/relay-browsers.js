@@ -75,11 +75,11 @@ async function measureRelay(media, browsers, baseUrl, video, record = false) {
   const kinds = video ? ['audio', 'video'] : ['audio'];
   const cpu0 = threadCpuNs();
   const rec0 = threadCpuNs('lcc-rec');
-  const p0 = packetsOut(call.getStats(), kinds);
+  const p0 = packetsOut(await call.getStats(), kinds);
   await sleep(RELAY_SECONDS * 1000);
   const cpu1 = threadCpuNs();
   const rec1 = threadCpuNs('lcc-rec');
-  const p1 = packetsOut(call.getStats(), kinds);
+  const p1 = packetsOut(await call.getStats(), kinds);
   await call.end();
   await Promise.all([v.page.close(), a.page.close()]);
   const packets = p1 - p0;

@@ -195,7 +195,7 @@ describe('visitor and agent behind symmetric NATs: the call falls back to the se
     const history = await visitor.history();
     assert.ok(!history.paths.includes('p2p'), `never connected peer-to-peer: ${JSON.stringify(history)}`);
     // The server sees each party from its NAT's outside address, not its private one.
-    const stats = service.media.getCall(call.id).getStats().parties;
+    const stats = (await service.media.getCall(call.id).getStats()).parties;
     assert.strictEqual(stats.visitor.selectedCandidatePair.remote.address, topo.visitor.natAddress);
     assert.strictEqual(stats.agent.selectedCandidatePair.remote.address, topo.agent.natAddress);
     await waitFor(async () => (await visitor.dominantFrequency()).frequency !== null, { timeoutMs: 10000, what: 'audio at the visitor' });
@@ -217,8 +217,8 @@ describe('visitor and agent behind symmetric NATs: the call falls back to the se
     ]);
     await waitFor(async () => (await visitor.state()) === 'connected' && (await agent.state()) === 'connected',
       { timeoutMs: 20000, what: 'both connected through the server' });
-    const leg = () => service.media.getCall(call.id).getStats().parties.visitor;
-    const before = leg().selectedCandidatePair.remote;
+    const leg = async () => (await service.media.getCall(call.id).getStats()).parties.visitor;
+    const before = (await leg()).selectedCandidatePair.remote;
     const legStates = [];
     const tMove = Date.now();
     service.media.getCall(call.id).on('state', (p, st, e) => legStates.push(`${Date.now() - tMove}ms ${p} ${st}${e ? ` (${e.message})` : ''}`));
@@ -230,12 +230,12 @@ describe('visitor and agent behind symmetric NATs: the call falls back to the se
     await topo.exec('visitor', ['ip', 'route', 'replace', 'default', 'via', '10.1.0.1']);
     const t0 = Date.now();
     await waitFor(async () => {
-      const now = leg(); // null between the old leg's reset and the new leg
+      const now = await leg(); // null between the old leg's reset and the new leg
       return now && now.state === 'connected' && now.selectedCandidatePair
         && `${now.selectedCandidatePair.remote.address}:${now.selectedCandidatePair.remote.port}` !== `${before.address}:${before.port}`
         && (await visitor.state()) === 'connected';
     }, { timeoutMs: 30000, what: 'the visitor back on a new path after the move' }).catch(async (err) => {
-      err.message += `\nvisitor: ${JSON.stringify(await visitor.history())}\nserver leg: ${JSON.stringify(leg())}\nleg states: ${legStates.join(', ')}\nbefore: ${JSON.stringify(before)}`;
+      err.message += `\nvisitor: ${JSON.stringify(await visitor.history())}\nserver leg: ${JSON.stringify(await leg().catch((e) => e.message))}\nleg states: ${legStates.join(', ')}\nbefore: ${JSON.stringify(before)}`;
       throw err;
     });
     console.log(`      [connectivity] visitor moved networks; back in the call ${Date.now() - t0} ms later`);

@@ -44,7 +44,7 @@ describe('a Firefox ESR visitor and a Chromium agent talk through the server', f
   it('Firefox offers, the server answers: ICE and DTLS-SRTP connect', async function () {
     const r = await pageOffers(call, 'visitor', firefox.peer);
     console.log(`      [firefox] Firefox offer -> connected in ${r.ms} ms`);
-    const s = call.getStats().parties.visitor;
+    const s = (await call.getStats()).parties.visitor;
     assert.strictEqual(s.state, 'connected');
     assert.ok(s.srtpProfile, 'an SRTP profile was negotiated');
   });

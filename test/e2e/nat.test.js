@@ -235,7 +235,7 @@ describe('NAT topology: visitor and agent behind symmetric NATs, the server in t
       ]);
       console.log(`      [nat] through the NATs: visitor (page offers) connected in ${v.ms} ms, agent (server offers) in ${a.ms} ms`);
 
-      const parties = call.getStats().parties;
+      const parties = (await call.getStats()).parties;
       for (const [side, page] of [['visitor', visitor], ['agent', agent]]) {
         const pair = parties[side].selectedCandidatePair;
         assert.strictEqual(pair.local.address, topo.coreAddress, `${side}: server side ${JSON.stringify(pair)}`);

@@ -102,7 +102,7 @@ describe('pausing a recording', function () {
   before(async function () {
     const call = env.media.createCall({ id: 'paused-call', record: true });
     await connectTwoPages(call, env.pages.baseUrl);
-    const t0 = Date.parse((await waitFor(() => call.getStats().startedAt, { what: 'stats' })));
+    const t0 = Date.parse((await waitFor(async () => (await call.getStats()).startedAt, { what: 'stats' })));
     await sleep(2000);
     marks.pause = (Date.now() - t0) / 1000;
     await call.pauseRecording();

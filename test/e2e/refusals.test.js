@@ -66,7 +66,7 @@ describe('bad input on one call is refused while another call keeps its audio', 
     const err = await failed;
     assert.strictEqual(err.code, 'ERR_FINGERPRINT_MISMATCH');
     assert.match(err.message, /fingerprint/);
-    assert.strictEqual(call.getStats().parties.visitor.state, 'failed');
+    assert.strictEqual((await call.getStats()).parties.visitor.state, 'failed');
     wiring.stop();
     await call.end();
     await browser.close();
@@ -79,7 +79,7 @@ describe('bad input on one call is refused while another call keeps its audio', 
     const [atVisitor, atAgent] = await Promise.all([visitor.dominantFrequency(), agent.dominantFrequency()]);
     assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
     assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
-    const s = good.getStats().parties;
+    const s = (await good.getStats()).parties;
     assert.strictEqual(s.visitor.state, 'connected');
     assert.strictEqual(s.agent.state, 'connected');
   });
@@ -105,7 +105,7 @@ describe('a vanished peer', function () {
     console.log(`      [vanish] visitor leg failed ${ev.t - closedAt} ms after the tab closed (${ev.code})`);
     assert.ok(['ERR_ICE_FAILED', 'ERR_DTLS_FAILED'].includes(ev.code), ev.code);
     // The agent's side of the call learns it through the call's events, and its leg stays up.
-    assert.strictEqual(call.getStats().parties.agent.state, 'connected');
+    assert.strictEqual((await call.getStats()).parties.agent.state, 'connected');
     await waitForState(agent, 'connectionState', 'connected', { timeoutMs: 1000 });
     await call.end();
   });

@@ -27,8 +27,8 @@ describe('a browser calls the media server over loopback', function () {
     const call = env.media.createCall({ id: 'e2e-a-1' });
     const { ms } = await pageOffers(call, 'visitor', page);
     console.log(`      [relay] page offer -> connected in ${ms} ms`);
-    const stats = await waitFor(() => {
-      const s = call.getStats().parties.visitor;
+    const stats = await waitFor(async () => {
+      const s = (await call.getStats()).parties.visitor;
       return s.audio && s.audio.packetsIn > 50 && s;
     }, { timeoutMs: 10000, what: 'more than 50 audio packets at the server' });
     assert.strictEqual(stats.state, 'connected');
@@ -49,8 +49,8 @@ describe('a browser calls the media server over loopback', function () {
     const call = env.media.createCall({ id: 'e2e-a-2' });
     const { ms } = await serverOffers(call, 'agent', page);
     console.log(`      [relay] server offer -> connected in ${ms} ms`);
-    await waitFor(() => {
-      const s = call.getStats().parties.agent;
+    await waitFor(async () => {
+      const s = (await call.getStats()).parties.agent;
       return s.audio && s.audio.packetsIn > 50 && s.video && s.video.packetsIn > 20;
     }, { timeoutMs: 10000, what: 'audio and video packets from the answering page' });
     await call.end();
@@ -101,8 +101,8 @@ describe('visitor and agent hear each other through the server', function () {
   });
 
   it('getStats() shows media in and out on both legs, with RTT from the pages\' receiver reports', async function () {
-    const stats = await waitFor(() => {
-      const s = call.getStats().parties;
+    const stats = await waitFor(async () => {
+      const s = (await call.getStats()).parties;
       return s.visitor.rttMs !== null && s.agent.rttMs !== null && s;
     }, { timeoutMs: 10000, what: 'an RTT on both legs' });
     for (const party of ['visitor', 'agent']) {
@@ -129,7 +129,7 @@ describe('visitor and agent hear each other through the server', function () {
     }, { timeoutMs: 10000, what: 'a new selected pair on the agent page after the restart' });
     await waitFor(async () => (await visitor.audioPacketsReceived()) > before + 100,
       { timeoutMs: 10000, what: 'audio from the agent after the server restarted ICE' });
-    assert.strictEqual(call.getStats().parties.agent.state, 'connected');
+    assert.strictEqual((await call.getStats()).parties.agent.state, 'connected');
   });
 
   it('a visitor\'s own ICE restart (a new offer with new credentials) is answered and audio keeps flowing', async function () {
@@ -145,7 +145,7 @@ describe('visitor and agent hear each other through the server', function () {
     }, { timeoutMs: 10000, what: 'a new selected pair on the visitor page after its restart' });
     await waitFor(async () => (await agent.audioPacketsReceived()) > before + 100,
       { timeoutMs: 10000, what: 'audio from the visitor after its ICE restart' });
-    assert.strictEqual(call.getStats().parties.visitor.state, 'connected');
+    assert.strictEqual((await call.getStats()).parties.visitor.state, 'connected');
   });
 
   it('a visitor who reloads mid-call rejoins: resetLeg() and a fresh answer, and both hear each other again', async function () {
@@ -168,6 +168,6 @@ describe('visitor and agent hear each other through the server', function () {
     const [atVisitor, atAgent] = await Promise.all([visitor.dominantFrequency(), agent.dominantFrequency()]);
     assert.ok(Math.abs(atVisitor.frequency - AGENT_HZ) <= TOLERANCE_HZ, `visitor hears ${fmtTone(atVisitor)}`);
     assert.ok(Math.abs(atAgent.frequency - VISITOR_HZ) <= TOLERANCE_HZ, `agent hears ${fmtTone(atAgent)}`);
-    assert.strictEqual(call.getStats().parties.visitor.state, 'connected');
+    assert.strictEqual((await call.getStats()).parties.visitor.state, 'connected');
   });
 });

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   await call.addCandidate('visitor', { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 });
   await call.addCandidate('visitor', null);
   await call.addCandidate('agent');
-  const stats: CallStats = call.getStats();
+  const stats: CallStats = await call.getStats();
   const sent: number | undefined = stats.parties.visitor?.audio?.packetsOut;
   const restart: string = await call.restartIce('visitor');
   await call.resetLeg('agent');

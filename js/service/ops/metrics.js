@@ -22,7 +22,7 @@
 //     sessions: n,                                   // signalling WebSocket sessions open
 //     media: { packetsIn, packetsOut, bytesIn, bytesOut, srtpErrors },
 //                                                    // summed over the live MediaServer calls: use
-//                                                    // sumCallStats(calls.map((c) => c.getStats()))
+//                                                    // sumCallStats(await Promise.all(calls.map((c) => c.getStats())))
 //     recordingsActive: n,                           // recordings running now
 //   }
 // The media figures are gauges, not counters: they are the sums over the calls

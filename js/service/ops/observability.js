@@ -20,17 +20,10 @@ function bearerMatches(req, token) {
 }
 
 /** Media figures of the calls relayed right now (a call that cannot answer is left out). */
-function liveMediaStats(service) {
-  const stats = [];
-  for (const id of service.calls.openIds()) {
-    const call = service.media.getCall(id);
-    if (!call) continue;
-    try {
-      stats.push(call.getStats());
-    } catch {
-      stats.push(null); // ended meanwhile, or the media thread is busy: next scrape
-    }
-  }
+async function liveMediaStats(service) {
+  const calls = service.calls.openIds().map((id) => service.media.getCall(id)).filter(Boolean);
+  // Ended meanwhile: null, counted at the next scrape's summaries.
+  const stats = await Promise.all(calls.map((call) => call.getStats().catch(() => null)));
   return sumCallStats(stats);
 }
 
@@ -39,9 +32,9 @@ function activeRecordings(service) {
   return service.calls.openIds().filter((id) => service.media.getCall(id) && service.calls.get(id).record).length;
 }
 
-function snapshot(service) {
+async function snapshot(service) {
   const { byState, byPath } = service.calls.tally();
-  const media = liveMediaStats(service);
+  const media = await liveMediaStats(service);
   return {
     callsByState: byState, callsByPath: byPath, legs: media.legs, sessions: service.sessions.live, media,
     recordingsActive: activeRecordings(service),

@@ -46,7 +46,7 @@ class SessionQuality {
 
   /**
    * Starts reading a relayed call's statistics (once; later calls do nothing).
-   * @param {() => object|null} readStats returns CallStats, or null when there is no call
+   * @param {() => Promise<object|null>|object|null} readStats returns (or resolves with) CallStats, or null when there is no call
    */
   watchRelay(readStats) {
     if (this._timer) return;
@@ -55,11 +55,11 @@ class SessionQuality {
     this._timer.unref();
   }
 
-  /** Reads the relay's statistics once and keeps the connected legs' jitter and RTT. */
-  sample() {
+  /** Reads the relay's statistics once and keeps the connected legs' jitter and RTT. Never rejects. */
+  async sample() {
     let stats;
     try {
-      stats = this._readStats && this._readStats();
+      stats = this._readStats && await this._readStats();
     } catch (err) {
       if (err && err.code === 'ERR_CALL_ENDED') return;
       this._warn(err);

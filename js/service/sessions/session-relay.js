@@ -48,9 +48,9 @@ class RelayMedia {
 
   /**
    * The MediaServer call's statistics now (docs/api.md), or null before it exists or after it ended.
-   * @returns {object|null}
+   * @returns {Promise<object|null>}
    */
-  getStats() {
+  async getStats() {
     return this._call && !this._call.ended ? this._call.getStats() : null;
   }
 

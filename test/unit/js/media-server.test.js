@@ -135,7 +135,7 @@ describe('MediaServer and Call (native)', function () {
     await rejectsWith(call.acceptAnswer('agent', 'v=0\r\n'), 'ERR_CALL_ENDED');
     await rejectsWith(call.addCandidate('visitor', null), 'ERR_CALL_ENDED');
     await rejectsWith(call.restartIce('visitor'), 'ERR_CALL_ENDED');
-    assert.throws(() => call.getStats(), { code: 'ERR_CALL_ENDED' });
+    await rejectsWith(call.getStats(), 'ERR_CALL_ENDED');
   });
 
   it('media.close() ends every call (each emits \'end\'), is idempotent, and createCall() then throws ERR_SERVER_CLOSED', async () => {
@@ -180,11 +180,14 @@ describe('MediaServer and Call (native)', function () {
     await rejectsWith(call.addCandidate('visitor', { candidate: 'candidate:1', sdpMLineIndex: -1 }), 'ERR_CANDIDATE_INVALID');
   });
 
-  it('call.getStats() returns {id, startedAt, parties} synchronously', async () => {
+  it('call.getStats() resolves with {id, startedAt, parties}; the JS thread runs on while the media thread answers', async () => {
     const media = server();
     const call = media.createCall({ id: 'stats' });
-    await new Promise((resolve) => setTimeout(resolve, 20)); // let the core create the call
-    const stats = call.getStats();
+    await call.ready;
+    const pending = call.getStats();
+    assert.ok(pending instanceof Promise);
+    assert.strictEqual(await Promise.race([pending, Promise.resolve('not yet')]), 'not yet', 'settled by the reply event, not in the call');
+    const stats = await pending;
     assert.strictEqual(stats.id, 'stats');
     assert.strictEqual(new Date(stats.startedAt).toISOString(), stats.startedAt);
     assert.deepStrictEqual(Object.keys(stats.parties).sort(), ['agent', 'visitor']);
@@ -229,13 +232,13 @@ describe('MediaServer and Call (native)', function () {
     await ca.acceptAnswer('agent', answer);
     await both;
     assert.strictEqual(ca.states.agent, 'connected');
-    const leg = ca.getStats().parties.agent;
+    const leg = (await ca.getStats()).parties.agent;
     assert.strictEqual(leg.state, 'connected');
     assert.strictEqual(new Date(leg.connectedAt).toISOString(), leg.connectedAt);
     assert.strictEqual(leg.selectedCandidatePair.local.address, '127.0.0.1');
     assert.strictEqual(leg.selectedCandidatePair.remote.address, '127.0.0.1');
     assert.match(String(leg.srtpProfile), /AES/);
-    assert.strictEqual(ca.getStats().parties.visitor, null, 'the other party has no leg yet');
+    assert.strictEqual((await ca.getStats()).parties.visitor, null, 'the other party has no leg yet');
     await ca.end();
     await cb.end();
   });

@@ -61,4 +61,16 @@ describe('call service /healthz and /metrics', function () {
     assert.strictEqual(sample(after, 'lcc_calls_by_path{path="none"}'), service.calls.openCount);
     assert.ok(!after.includes(SECRET) && !after.includes(a.id), 'no secrets or call ids in metrics');
   });
+
+  it("counts the legs of the open calls' MediaServer calls (read with the asynchronous call.getStats())", async () => {
+    const scrape = async () => (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text();
+    const { id } = (await api({ method: 'POST', path: '/api/calls', body: { roomId: 'r-legs' } })).body;
+    const before = sample(await scrape(), 'lcc_media_legs');
+    const media = service.media.createCall({ id }); // as the relay would, once a party needs the server
+    await media.offer('visitor');
+    await media.offer('agent');
+    assert.strictEqual(sample(await scrape(), 'lcc_media_legs') - before, 2);
+    await media.end();
+    assert.strictEqual(sample(await scrape(), 'lcc_media_legs'), before);
+  });
 });

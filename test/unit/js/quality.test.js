@@ -157,7 +157,7 @@ describe('call quality: the record\'s summary (js/service/sessions/session-quali
   const warnings = [];
   const leg = (audio, rttMs = 4) => ({ state: 'connected', rttMs, audio: { rttMs, ...audio } });
 
-  it('a relayed call: per party, what it sent, what reached it, the loss on both legs towards it, jitter and RTT samples, source server', function () {
+  it('a relayed call: per party, what it sent, what reached it, the loss on both legs towards it, jitter and RTT samples, source server', async function () {
     const quality = new SessionQuality({ warn: (e) => warnings.push(e) });
     let n = 0;
     quality.watchRelay(() => {
@@ -169,9 +169,9 @@ describe('call quality: the record\'s summary (js/service/sessions/session-quali
         },
       };
     });
-    quality.sample();
-    quality.sample();
-    quality.sample();
+    await quality.sample();
+    await quality.sample();
+    await quality.sample();
     // The end summary: visitor sent 500 (+0 lost before the server), agent sent 500 (+25 lost before the server).
     const summary = quality.summary({
       parties: {
@@ -191,7 +191,7 @@ describe('call quality: the record\'s summary (js/service/sessions/session-quali
     assert.deepStrictEqual(warnings, []);
   });
 
-  it('loss after the last receiver report is counted at that report\'s share (reports come every few seconds)', function () {
+  it('loss after the last receiver report is counted at that report\'s share (reports come every few seconds)', async function () {
     const quality = new SessionQuality({ warn: (e) => warnings.push(e) });
     const rr = { remotePacketsLost: 20, remoteFractionLost: 0.1, remoteJitterMs: 3 };
     quality.watchRelay(() => ({
@@ -200,7 +200,7 @@ describe('call quality: the record\'s summary (js/service/sessions/session-quali
         agent: leg({ packetsIn: 180, packetsLost: 0, packetsOut: 200, remotePacketsLost: 0, remoteFractionLost: 0, remoteJitterMs: 1 }),
       },
     }));
-    quality.sample(); // 20 of 180 lost towards the visitor
+    await quality.sample(); // 20 of 180 lost towards the visitor
     const summary = quality.summary({
       parties: {
         visitor: { state: 'closed', rttMs: 4, audio: { packetsIn: 500, packetsLost: 0, packetsOut: 450, rttMs: 4, ...rr } },
