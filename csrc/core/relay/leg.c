@@ -170,6 +170,7 @@ lcc_leg *lcc_leg_create(const lcc_leg_env *env, const lcc_leg_cb *cb, void *cb_c
   leg->cb = *cb;
   leg->cb_ctx = cb_ctx;
   leg->bundle_mline = -1;
+  leg->local.first_accepted = leg->pending_offer.first_accepted = -1;
   for (int s = 0; s < LCC_SLOT_COUNT; s++) {
     leg->media[s].send_ssrc = random_ssrc();
     leg->media[s].send_rtx_ssrc = random_ssrc();
@@ -204,8 +205,8 @@ void lcc_leg_destroy(lcc_leg *leg) {
   lcc_srtp_destroy(leg->srtp);
   lcc_dtls_destroy(leg->dtls);
   lcc_ice_destroy(leg->ice);
-  g_free(leg->local);
-  g_free(leg->pending_offer);
+  g_free(leg->local.text);
+  g_free(leg->pending_offer.text);
   g_free(leg);
 }
 
@@ -217,8 +218,8 @@ static void fill_local(lcc_leg *leg, lcc_sdp_local *l, lcc_setup setup) {
   g_strlcpy(l->fingerprint, lcc_dtls_cert_fingerprint(leg->env.cert), sizeof l->fingerprint);
   l->setup = setup;
   /* RFC 8829 §5.2.2: a later description keeps o= session id and bumps the version. */
-  l->session_id = leg->local ? leg->local->session_id : ((uint64_t)g_random_int() << 31) ^ g_random_int();
-  l->session_version = leg->local ? leg->local->session_version + 1 : 2;
+  l->session_id = leg->local.text ? leg->local.session_id : ((uint64_t)g_random_int() << 31) ^ g_random_int();
+  l->session_version = leg->local.text ? leg->local.session_version + 1 : 2;
   g_strlcpy(l->cname, leg->cname, sizeof l->cname);
   g_strlcpy(l->stream_id, leg->stream_id, sizeof l->stream_id);
   l->audio_ssrc = leg->media[LCC_SLOT_AUDIO].send_ssrc;
@@ -261,11 +262,12 @@ static void add_local_candidates(lcc_leg *leg, lcc_sdp *local) {
 static char *write_sdp(const lcc_sdp *sdp) {
   size_t cap = 65536;
   char *text = g_malloc(cap);
-  if (lcc_sdp_write(sdp, text, cap) == 0) {
+  size_t len = lcc_sdp_write(sdp, text, cap);
+  if (len == 0) {
     g_free(text);
     return NULL;
   }
-  return text;
+  return g_realloc(text, len + 1); /* it waits in the event queue, and the leg keeps one */
 }
 
 static lcc_err parse_sdp(const char *text, lcc_sdp **out, lcc_why *why) {
@@ -276,6 +278,33 @@ static lcc_err parse_sdp(const char *text, lcc_sdp **out, lcc_why *why) {
     *out = NULL;
   }
   return err;
+}
+
+/* Keeps a description the leg sent: its text (taken, owned) and what is read
+ * of it later. */
+static void desc_keep(lcc_leg_desc *d, const lcc_sdp *sdp, char *text) {
+  g_free(d->text);
+  memset(d, 0, sizeof *d);
+  d->text = text;
+  d->session_id = sdp->session_id;
+  d->session_version = sdp->session_version;
+  for (size_t i = 0; i < sdp->n_media && i < LCC_SDP_MAX_MEDIA; i++)
+    g_strlcpy(d->mids[d->n_mids++], sdp->media[i].mid, sizeof d->mids[0]);
+  d->first_accepted = first_accepted(sdp);
+}
+
+static void desc_clear(lcc_leg_desc *d) {
+  g_free(d->text);
+  memset(d, 0, sizeof *d);
+  d->first_accepted = -1;
+}
+
+/* Parses a kept description back into a temporary the caller frees: our own
+ * text, so a failure is the server's fault. */
+static lcc_err desc_parse(const lcc_leg_desc *d, lcc_sdp **out, lcc_why *why) {
+  lcc_why inner = {{0}};
+  if (parse_sdp(d->text, out, &inner) == LCC_OK) return LCC_OK;
+  return lcc_fail(why, LCC_ERR_INTERNAL, "the server's own description does not parse back: %s", inner.msg);
 }
 
 static void reset_slot(lcc_leg_media *m) {
@@ -390,7 +419,7 @@ static lcc_err maybe_remote_restart(lcc_leg *leg, const lcc_sdp *offer, lcc_why 
 }
 
 lcc_err lcc_leg_answer(lcc_leg *leg, const char *text, char **out, lcc_why *why) {
-  if (leg->pending_offer) return lcc_fail(why, LCC_ERR_INVALID_STATE, "an offer from the server is awaiting its answer");
+  if (leg->pending_offer.text) return lcc_fail(why, LCC_ERR_INVALID_STATE, "an offer from the server is awaiting its answer");
   lcc_sdp *offer = NULL, *answer = NULL;
   lcc_err err = parse_sdp(text, &offer, why);
   if (err != LCC_OK) return err;
@@ -409,9 +438,7 @@ lcc_err lcc_leg_answer(lcc_leg *leg, const char *text, char **out, lcc_why *why)
     err = lcc_fail(why, LCC_ERR_INTERNAL, "answer does not fit the SDP buffer");
     goto done;
   }
-  g_free(leg->local);
-  leg->local = answer;
-  answer = NULL;
+  desc_keep(&leg->local, answer, g_strdup(*out));
 done:
   g_free(offer);
   g_free(answer);
@@ -421,32 +448,35 @@ done:
 static lcc_err make_offer(lcc_leg *leg, char **out, lcc_why *why) {
   lcc_sdp_local local;
   fill_local(leg, &local, LCC_SETUP_ACTPASS);
-  lcc_sdp *offer = g_new0(lcc_sdp, 1);
-  lcc_err err = lcc_sdp_offer(&local, leg->local, offer, why);
-  if (err == LCC_OK) {
-    add_local_candidates(leg, offer);
-    *out = write_sdp(offer);
-    if (!*out) err = lcc_fail(why, LCC_ERR_INTERNAL, "offer does not fit the SDP buffer");
+  lcc_sdp *previous = NULL, *offer = NULL;
+  lcc_err err = leg->local.text ? desc_parse(&leg->local, &previous, why) : LCC_OK;
+  if (err != LCC_OK) return err;
+  offer = g_new0(lcc_sdp, 1);
+  if ((err = lcc_sdp_offer(&local, previous, offer, why)) != LCC_OK) goto done;
+  add_local_candidates(leg, offer);
+  *out = write_sdp(offer);
+  if (!*out) {
+    err = lcc_fail(why, LCC_ERR_INTERNAL, "offer does not fit the SDP buffer");
+    goto done;
   }
-  if (err != LCC_OK) {
-    g_free(offer);
-    return err;
-  }
-  leg->pending_offer = offer;
-  return LCC_OK;
+  desc_keep(&leg->pending_offer, offer, g_strdup(*out));
+done:
+  g_free(previous);
+  g_free(offer);
+  return err;
 }
 
 lcc_err lcc_leg_offer(lcc_leg *leg, char **out, lcc_why *why) {
-  if (leg->pending_offer) return lcc_fail(why, LCC_ERR_INVALID_STATE, "an offer is already awaiting its answer");
+  if (leg->pending_offer.text) return lcc_fail(why, LCC_ERR_INVALID_STATE, "an offer is already awaiting its answer");
   lcc_err err = ensure_ice(leg, true, why);
   if (err != LCC_OK) return err;
   return make_offer(leg, out, why);
 }
 
 lcc_err lcc_leg_restart_ice(lcc_leg *leg, char **out, lcc_why *why) {
-  if (!leg->ice || !leg->local)
+  if (!leg->ice || !leg->local.text)
     return lcc_fail(why, LCC_ERR_INVALID_STATE, "nothing to restart: the leg was never negotiated");
-  if (leg->pending_offer) return lcc_fail(why, LCC_ERR_INVALID_STATE, "an offer is already awaiting its answer");
+  if (leg->pending_offer.text) return lcc_fail(why, LCC_ERR_INVALID_STATE, "an offer is already awaiting its answer");
   leg->controlling = true; /* the restarting offerer controls (RFC 8445 §9) */
   lcc_err err = lcc_ice_restart(leg->ice, true, why);
   if (err != LCC_OK) return err;
@@ -455,29 +485,32 @@ lcc_err lcc_leg_restart_ice(lcc_leg *leg, char **out, lcc_why *why) {
 }
 
 lcc_err lcc_leg_accept_answer(lcc_leg *leg, const char *text, lcc_why *why) {
-  if (!leg->pending_offer) return lcc_fail(why, LCC_ERR_INVALID_STATE, "no offer from the server is awaiting an answer");
-  lcc_sdp *answer = NULL;
+  if (!leg->pending_offer.text) return lcc_fail(why, LCC_ERR_INVALID_STATE, "no offer from the server is awaiting an answer");
+  lcc_sdp *offer = NULL, *answer = NULL;
   lcc_err err = parse_sdp(text, &answer, why);
   if (err != LCC_OK) return err;
-  if ((err = lcc_sdp_check_answer(leg->pending_offer, answer, why)) != LCC_OK) goto done;
+  if ((err = desc_parse(&leg->pending_offer, &offer, why)) != LCC_OK) goto done;
+  if ((err = lcc_sdp_check_answer(offer, answer, why)) != LCC_OK) goto done;
   int tag = first_accepted(answer);
   lcc_setup theirs = tag >= 0 ? answer->media[tag].setup : LCC_SETUP_NONE;
   lcc_setup ours = leg->dtls ? (leg->dtls_active ? LCC_SETUP_ACTIVE : LCC_SETUP_PASSIVE)
                              : (theirs == LCC_SETUP_ACTIVE ? LCC_SETUP_PASSIVE : LCC_SETUP_ACTIVE);
   if ((err = apply(leg, answer, answer, false, ours, why)) != LCC_OK) goto done;
-  g_free(leg->local);
+  desc_clear(&leg->local);
   leg->local = leg->pending_offer;
-  leg->pending_offer = NULL;
+  leg->pending_offer.text = NULL; /* moved */
+  desc_clear(&leg->pending_offer);
 done:
+  g_free(offer);
   g_free(answer);
   return err;
 }
 
 static bool known_mid(const lcc_leg *leg, const char *mid) {
-  const lcc_sdp *descs[2] = {leg->local, leg->pending_offer};
+  const lcc_leg_desc *descs[2] = {&leg->local, &leg->pending_offer};
   for (int d = 0; d < 2; d++)
-    for (size_t i = 0; descs[d] && i < descs[d]->n_media; i++)
-      if (strcmp(descs[d]->media[i].mid, mid) == 0) return true;
+    for (size_t i = 0; i < descs[d]->n_mids; i++)
+      if (strcmp(descs[d]->mids[i], mid) == 0) return true;
   return false;
 }
 
@@ -506,8 +539,8 @@ const char *lcc_leg_candidate_mid(const lcc_leg *leg, int *mline_index) {
     *mline_index = leg->bundle_mline;
     return leg->bundle_mid;
   }
-  const lcc_sdp *d = leg->pending_offer ? leg->pending_offer : leg->local;
-  int i = d ? first_accepted(d) : -1;
+  const lcc_leg_desc *d = leg->pending_offer.text ? &leg->pending_offer : &leg->local;
+  int i = d->first_accepted;
   *mline_index = i < 0 ? 0 : i;
-  return i < 0 ? "0" : d->media[i].mid;
+  return i < 0 ? "0" : d->mids[i];
 }

@@ -11,6 +11,16 @@
 #include "proto/sdp.h"
 #include "transport/srtp.h"
 
+/* A description the leg sent, kept small: its text and what the leg reads of
+ * it between negotiations (a parsed lcc_sdp is ~700 KB). */
+typedef struct {
+  char *text;                 /* as sent, owned; NULL: none */
+  uint64_t session_id, session_version; /* its o= line */
+  char mids[LCC_SDP_MAX_MEDIA][64]; /* every m-section's mid, for trickled candidates */
+  size_t n_mids;
+  int first_accepted;         /* index of the first accepted m-section, -1: none */
+} lcc_leg_desc;
+
 struct lcc_leg {
   lcc_leg_env env;
   char call_id[LCC_CALL_ID_MAX];
@@ -27,8 +37,14 @@ struct lcc_leg {
   char remote_fp_alg[16], remote_fp[200];
   char remote_ufrag[256];
 
-  lcc_sdp *local;        /* the last local description (offer or answer) */
-  lcc_sdp *pending_offer;/* our offer awaiting its answer */
+  /* What negotiation decided lives in the slots (media[]: payload types,
+   * extension ids, SSRCs, directions), remote_fp* (the peer's DTLS
+   * fingerprint) and remote_ufrag (its ICE credentials, held by the agent).
+   * Of the descriptions themselves the leg keeps the text it sent: the next
+   * offer is built from the last one (RFC 8829 §5.2.2), parsed into a
+   * temporary then, and an answer is checked against the offer parsed back. */
+  lcc_leg_desc local;         /* the last local description (offer or answer) */
+  lcc_leg_desc pending_offer; /* our offer awaiting its answer */
   char bundle_mid[64];
   int bundle_mline;
 
