@@ -58,6 +58,9 @@ struct lcc_ogg_opus {
   uint16_t last_seq;
   uint16_t seq_ring[SEQ_RING];
   unsigned seq_n, seq_i;
+  /* last_seq and the next stored packet are one sequence: a gap between them
+   * is loss. False after a pause and for a new source (their gaps are not). */
+  bool seq_continues;
 
   slot win[WINDOW_PACKETS + 1];
   int order[WINDOW_PACKETS + 1]; /* win indexes sorted by pos */
@@ -69,6 +72,8 @@ struct lcc_ogg_opus {
   int64_t next_pos;     /* end of what is stored (held packet included) */
   int64_t page_granule; /* granule of the last page written */
   uint64_t filled_samples;
+  uint64_t silence_samples;      /* filled with no sequence number missing */
+  uint64_t before_first_samples; /* filled before the first packet stored */
 
   bool paused;
   bool failed;
@@ -362,6 +367,21 @@ static void remember_seq(lcc_ogg_opus *w, uint16_t seq) {
   if (w->seq_n < SEQ_RING) w->seq_n++;
   w->have_last_seq = true;
   w->last_seq = seq;
+  w->seq_continues = true;
+}
+
+/* Counts a gap just filled before the packet with sequence number seq: loss
+ * when sequence numbers are missing (RFC 3550 §6.4.1 counts loss from them,
+ * not from time), else silence (DTX, a pause, a new source's start), or the
+ * time before the party's first packet. */
+static void count_gap(lcc_ogg_opus *w, uint16_t seq, uint64_t filled) {
+  if (w->st.packets == 0) {
+    w->before_first_samples += filled;
+    return;
+  }
+  uint16_t missing = (uint16_t)(seq - w->last_seq - 1);
+  if (w->seq_continues && missing > 0 && missing < 0x8000) w->st.lost += missing;
+  else w->silence_samples += filled;
 }
 
 /* Moves the earliest waiting packet to the file, filling the gap before it. */
@@ -386,8 +406,10 @@ static lcc_err release_first(lcc_ogg_opus *w, lcc_why *why) {
     shift_source(w, -rem);
     s->pos -= rem;
   }
+  uint64_t filled_before = w->filled_samples;
   lcc_err e = fill_gap(w, s->pos, why);
   if (e) return e;
+  count_gap(w, s->seq, w->filled_samples - filled_before);
   e = store(w, s->data, s->len, s->pos, s->dur, why);
   if (e) return e;
   w->st.packets++;
@@ -504,6 +526,7 @@ lcc_err lcc_ogg_opus_new_source(lcc_ogg_opus *w, uint32_t rtp_ts, int64_t offset
   w->ref_ts = rtp_ts;
   w->ref_pos = offset_samples > w->next_pos ? offset_samples : w->next_pos;
   w->have_last_seq = false;
+  w->seq_continues = false;
   w->seq_n = w->seq_i = 0;
   return LCC_OK;
 }
@@ -511,7 +534,9 @@ lcc_err lcc_ogg_opus_new_source(lcc_ogg_opus *w, uint32_t rtp_ts, int64_t offset
 lcc_err lcc_ogg_opus_pause(lcc_ogg_opus *w, lcc_why *why) {
   if (w->failed) return failed(w, why);
   w->paused = true;
-  return drain(w, true, why);
+  lcc_err e = drain(w, true, why);
+  w->seq_continues = false; /* what the sender sends meanwhile is dropped, not lost */
+  return e;
 }
 
 void lcc_ogg_opus_resume(lcc_ogg_opus *w) { w->paused = false; }
@@ -535,6 +560,8 @@ void lcc_ogg_opus_get_stats(const lcc_ogg_opus *w, lcc_ogg_opus_stats *out) {
                          ? (uint64_t)(w->next_pos - LCC_OGG_OPUS_PRE_SKIP) / 48
                          : 0;
   out->filled_ms = w->filled_samples / 48;
+  out->silence_ms = w->silence_samples / 48;
+  out->before_first_ms = w->before_first_samples / 48;
 }
 
 static lcc_err finish(lcc_ogg_opus *w, lcc_why *why) {

@@ -50,6 +50,11 @@ typedef struct {
   uint64_t packets;          /* received packets stored in the file */
   uint64_t filled_packets;   /* generated zero-length-frame packets */
   uint64_t filled_ms;        /* time they cover (loss, DTX, pauses, source gaps) */
+  uint64_t lost;             /* sequence numbers missing between stored packets of one
+                                source (a packet late for its place counts as lost and late) */
+  uint64_t silence_ms;       /* of filled_ms, with no sequence number missing: DTX, pauses,
+                                the gap before a new source */
+  uint64_t before_first_ms;  /* of filled_ms, before the first packet (the party not connected yet) */
   uint64_t late;             /* dropped: arrived after their place was written or filled */
   uint64_t duplicates;       /* dropped: a packet already stored or waiting */
   uint64_t invalid;          /* dropped: malformed TOC or too big */

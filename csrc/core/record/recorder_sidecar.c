@@ -66,7 +66,9 @@ static void add_files_and_packets(cJSON *o, const lcc_recorder *r) {
     }
     cJSON *pk = cJSON_AddObjectToObject(packets, lcc_party_name(p));
     cJSON_AddNumberToObject(pk, "received", (double)r->party[p].received);
-    cJSON_AddNumberToObject(pk, "lost", (double)st.filled_packets);
+    cJSON_AddNumberToObject(pk, "lost", (double)st.lost);
+    cJSON_AddNumberToObject(pk, "silenceMs", (double)st.silence_ms);
+    cJSON_AddNumberToObject(pk, "beforeFirstPacketMs", (double)st.before_first_ms);
     cJSON_AddNumberToObject(pk, "concealed", (double)ms.ch[p].concealed);
     cJSON_AddNumberToObject(pk, "fecRecovered", (double)ms.ch[p].fec_recovered);
     cJSON_AddNumberToObject(pk, "late", (double)(st.late + st.duplicates));

@@ -397,6 +397,8 @@ static void run_loss(const char *name, int pct, unsigned seed) {
   CHECK_EQ_INT(st.packets + st.filled_packets, last_kept + 1);
   CHECK_EQ_INT(st.filled_packets, lost - (n - 1 - last_kept));
   CHECK_EQ_INT(st.filled_ms, st.filled_packets * 20);
+  CHECK_EQ_INT(st.lost, lost - (n - 1 - last_kept)); /* from sequence numbers: every gap was loss */
+  CHECK_EQ_INT(st.silence_ms + st.before_first_ms, 0);
   CHECK_EQ_INT(st.late, 0);
   printf("%s: %d of %d packets lost, %llu filled\n", name, lost, n,
          (unsigned long long)st.filled_packets);
@@ -424,6 +426,9 @@ static void test_dtx(void) {
   lcc_ogg_opus_stats st = finish(w);
   CHECK_EQ_INT(st.packets, n);
   CHECK_EQ_INT(st.filled_packets, frames - n);
+  CHECK_EQ_INT(st.lost, 0); /* DTX skips time, not sequence numbers */
+  CHECK_EQ_INT(st.silence_ms, st.filled_ms);
+  CHECK(st.silence_ms > 2000);
   CHECK_EQ_INT(st.late, 0);
   verify(path, (int64_t)frames * FRAME, b, 2);
 }
@@ -450,6 +455,7 @@ static void test_wrap(void) {
   lcc_ogg_opus_stats st = finish(w);
   CHECK_EQ_INT(st.packets, n - 1);
   CHECK_EQ_INT(st.filled_packets, 1);
+  CHECK_EQ_INT(st.lost, 1); /* its place was filled before it came: lost, then late */
   CHECK_EQ_INT(st.late, 1);
   verify(path, (int64_t)n * FRAME, b, 2);
 }
@@ -476,6 +482,8 @@ static void test_new_source(void) {
   CHECK_EQ_INT(st.packets, n1 + n2);
   CHECK_EQ_INT(st.filled_packets, 51); /* 50 x 20 ms + 1 x 10 ms */
   CHECK_EQ_INT(st.filled_ms, 1010);
+  CHECK_EQ_INT(st.lost, 0); /* the new source's sequence numbers are unrelated to the old one's */
+  CHECK_EQ_INT(st.silence_ms, 1010);
   verify(path, (int64_t)(5.01 * RATE) + (int64_t)n2 * FRAME, ball, 2);
 }
 
@@ -499,7 +507,35 @@ static void test_pause(void) {
   CHECK_EQ_INT(st.paused, 50);
   CHECK_EQ_INT(st.packets, n - 100);
   CHECK_EQ_INT(st.filled_packets, 100);
+  CHECK_EQ_INT(st.lost, 0); /* dropped while paused, not lost */
+  CHECK_EQ_INT(st.silence_ms, 2000);
   verify(path, (int64_t)n * FRAME, b, 2);
+}
+
+/* The sidecar's packet counts (issue 10: a 10 s call with a 2 s mute reported
+ * 88 packets lost): a party whose first packet comes 2 s into the recording
+ * (placed there, as the recorder does), 8 s with a 2 s DTX mute and 3 packets
+ * lost. Loss comes from sequence numbers; the mute and the time before the
+ * first packet are reported apart. */
+static void test_loss_silence_and_late_start(void) {
+  static const double b[] = {1.5, 7.0};
+  stream_spec sp = {8.0, b, 2, 4.0, 6.0, true, 99, 65000};
+  int n = make_stream(&sp, pk);
+  char path[128];
+  path_of(path, sizeof path, "late_start");
+  lcc_ogg_opus *w = open_writer(path, 1);
+  if (!w) return;
+  CHECK_EQ_INT(lcc_ogg_opus_new_source(w, pk[0].ts, 2 * RATE, NULL), LCC_OK);
+  for (int i = 0; i < n; i++)
+    if (i != 50 && i != 51 && i != 150) feed(w, &pk[i]);
+  lcc_ogg_opus_stats st = finish(w);
+  CHECK_EQ_INT(st.lost, 3);
+  CHECK_EQ_INT(st.before_first_ms, 2000);
+  CHECK(st.silence_ms >= 1800); /* at least the mute (the encoder's DTX may skip more) */
+  CHECK_EQ_INT(st.filled_ms, st.before_first_ms + st.silence_ms + 3 * 20); /* the rest is the loss */
+  printf("late start: %llu lost, %llu ms silence, %llu ms before the first packet\n",
+         (unsigned long long)st.lost, (unsigned long long)st.silence_ms,
+         (unsigned long long)st.before_first_ms);
 }
 
 /* channels 0: taken from the first packet's TOC stereo bit (OpusHead byte 9,
@@ -631,6 +667,7 @@ int main(void) {
   test_wrap();
   test_new_source();
   test_pause();
+  test_loss_silence_and_late_start();
   test_channels_and_empty();
   test_no_overwrite_and_unwritable();
   test_disk_full();
