@@ -151,7 +151,12 @@ export interface RecordingInfo {
   endedAt: string | null;
   durationMs: number;
   files: { name: string; kind: 'audio' | 'mixed-audio' | 'video'; party: Party | null; bytes: number; durationMs: number }[];
-  packets: Record<Party, { received: number; lost: number; concealed: number; fecRecovered: number; late: number }>;
+  /** Per party: `lost` is missing RTP sequence numbers; `silenceMs` (DTX, pauses, a new source) and
+   * `beforeFirstPacketMs` are time the file fills that is not loss (docs/recording.md). */
+  packets: Record<Party, {
+    received: number; lost: number; silenceMs: number; beforeFirstPacketMs: number;
+    concealed: number; fecRecovered: number; late: number;
+  }>;
   pauses: { startedAt: string; endedAt: string | null }[];
   /** True only when the recording ended normally and every file was finished. */
   complete: boolean;
