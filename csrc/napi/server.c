@@ -161,27 +161,27 @@ static bool read_listen(napi_env env, napi_value obj, lcc_server_opts *opts) {
   for (uint32_t i = 0; i < len; i++) {
     napi_value el;
     if (napi_get_element(env, arr, i, &el) != napi_ok ||
-        !copy_str(env, el, "listenAddresses[]", opts->listen_addresses[i], sizeof opts->listen_addresses[i]))
+        !copy_str(env, el, "listenAddresses[]", opts->ice.listen_addresses[i], sizeof opts->ice.listen_addresses[i]))
       return false;
   }
-  opts->n_listen = len;
+  opts->ice.n_listen = len;
   return true;
 }
 
 static bool read_opts(napi_env env, napi_value obj, lcc_server_opts *opts) {
-  uint32_t port_min = opts->port_min, port_max = opts->port_max;
+  uint32_t port_min = opts->ice.port_min, port_max = opts->ice.port_max;
   napi_valuetype t;
   if (napi_typeof(env, obj, &t) != napi_ok || t != napi_object) return bad_option(env, "options", "an object");
   if (!read_listen(env, obj, opts) ||
-      !get_str(env, obj, "announcedAddress", opts->announced_address, sizeof opts->announced_address, false) ||
+      !get_str(env, obj, "announcedAddress", opts->ice.announced_address, sizeof opts->ice.announced_address, false) ||
       !get_u32(env, obj, "portMin", 65535, &port_min) || !get_u32(env, obj, "portMax", 65535, &port_max) ||
-      !read_ice_servers(env, obj, opts->ice_servers, &opts->n_ice_servers) ||
+      !read_ice_servers(env, obj, opts->ice.ice_servers, &opts->ice.n_ice_servers) ||
       !get_str(env, obj, "recordingsDir", opts->recordings_dir, sizeof opts->recordings_dir, false) ||
       !get_u32(env, obj, "disconnectedAfterMs", UINT32_MAX, &opts->disconnected_after_ms) ||
       !get_u32(env, obj, "dtlsTimeoutMs", UINT32_MAX, &opts->dtls_timeout_ms))
     return false;
-  opts->port_min = (uint16_t)port_min;
-  opts->port_max = (uint16_t)port_max;
+  opts->ice.port_min = (uint16_t)port_min;
+  opts->ice.port_max = (uint16_t)port_max;
   return true;
 }
 

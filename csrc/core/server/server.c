@@ -63,13 +63,7 @@ void lcc_server_opts_init(lcc_server_opts *o) {
 /* The legs' (and their ICE agents') options, from the server's. */
 static void leg_opts_from(lcc_leg_opts *l, const lcc_server_opts *o) {
   memset(l, 0, sizeof *l);
-  memcpy(l->ice.listen_addresses, o->listen_addresses, sizeof l->ice.listen_addresses);
-  l->ice.n_listen = o->n_listen;
-  memcpy(l->ice.announced_address, o->announced_address, sizeof l->ice.announced_address);
-  l->ice.port_min = o->port_min;
-  l->ice.port_max = o->port_max;
-  memcpy(l->ice.ice_servers, o->ice_servers, sizeof l->ice.ice_servers);
-  l->ice.n_ice_servers = o->n_ice_servers;
+  l->ice = o->ice;
   l->disconnected_after_ms = o->disconnected_after_ms;
   l->dtls_timeout_ms = o->dtls_timeout_ms;
 }
@@ -257,8 +251,8 @@ static void run_command(lcc_server *s, cmd_node *n) {
     err = run_call_create(s, cmd, &why);
   } else if (cmd->kind == LCC_CMD_SET_ICE_SERVERS) {
     size_t n_srv = cmd->n_ice_servers < LCC_MAX_ICE_SERVERS ? cmd->n_ice_servers : LCC_MAX_ICE_SERVERS;
-    memcpy(s->opts.ice_servers, cmd->ice_servers, n_srv * sizeof cmd->ice_servers[0]);
-    s->opts.n_ice_servers = n_srv;
+    memcpy(s->opts.ice.ice_servers, cmd->ice_servers, n_srv * sizeof cmd->ice_servers[0]);
+    s->opts.ice.n_ice_servers = n_srv;
     leg_opts_from(&s->leg_opts, &s->opts);
   } else {
     gpointer key = NULL, val = NULL;
@@ -390,9 +384,9 @@ lcc_err lcc_server_request(lcc_server *s, const lcc_cmd *cmd, uint32_t timeout_m
 }
 
 static lcc_err check_opts(const lcc_server_opts *o, lcc_why *why) {
-  if (o->port_min > o->port_max)
-    return lcc_fail(why, LCC_ERR_INVALID_OPTION, "ports.min %u > ports.max %u", o->port_min, o->port_max);
-  if (o->n_listen > LCC_MAX_LISTEN || o->n_ice_servers > LCC_MAX_ICE_SERVERS)
+  if (o->ice.port_min > o->ice.port_max)
+    return lcc_fail(why, LCC_ERR_INVALID_OPTION, "ports.min %u > ports.max %u", o->ice.port_min, o->ice.port_max);
+  if (o->ice.n_listen > LCC_MAX_LISTEN || o->ice.n_ice_servers > LCC_MAX_ICE_SERVERS)
     return lcc_fail(why, LCC_ERR_INVALID_OPTION, "too many listen addresses or ICE servers");
   return LCC_OK;
 }

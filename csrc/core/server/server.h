@@ -27,12 +27,7 @@
 /* The server fills each lower layer's own options from these (lcc_ice_opts,
  * lcc_leg_opts): nothing below the server sees this struct. */
 typedef struct {
-  char listen_addresses[LCC_MAX_LISTEN][64]; /* numeric IPs; none = all non-loopback */
-  size_t n_listen;
-  char announced_address[64];                /* "" = none; replaces host candidate IPs */
-  uint16_t port_min, port_max;               /* 0, 0 = any */
-  lcc_ice_server ice_servers[LCC_MAX_ICE_SERVERS];
-  size_t n_ice_servers;
+  lcc_ice_opts ice;                          /* addresses, ports, STUN/TURN: every leg's ICE agent */
   char recordings_dir[1024];
   uint32_t disconnected_after_ms;            /* no packet for this long: 'disconnected' (default 5000) */
   uint32_t dtls_timeout_ms;                  /* handshake deadline after ICE connects (default 15000) */

@@ -711,8 +711,8 @@ peer_server *peer_server_create(GMainContext *ctx, const lcc_server_opts *opts, 
     o = *opts;
   } else {
     lcc_server_opts_init(&o);
-    strcpy(o.listen_addresses[0], "127.0.0.1");
-    o.n_listen = 1;
+    strcpy(o.ice.listen_addresses[0], "127.0.0.1");
+    o.ice.n_listen = 1;
   }
   peer_server *s = calloc(1, sizeof *s);
   if (!s) return NULL;

@@ -35,8 +35,8 @@ static void pump(peer *p) {
 static bool start_on(peer *p, const char *call_id, const char *listen) {
   lcc_server_opts o;
   lcc_server_opts_init(&o);
-  strcpy(o.listen_addresses[0], listen);
-  o.n_listen = 1;
+  strcpy(o.ice.listen_addresses[0], listen);
+  o.ice.n_listen = 1;
   lcc_err err;
   lcc_why why = {{0}};
   memset(p, 0, sizeof *p);
