@@ -10,7 +10,6 @@
 const assert = require('assert');
 const WebSocket = require('ws');
 const { appFixture, callMessages, assertOnlyErrors, SECRET, ENGINES } = require('./helpers/app-fixture');
-const { startHttpFront } = require('./helpers/apps-host/http-front');
 const { signAppEvent } = require('../../js/common/app-events');
 const { verifyPartyToken, derivePartyTokenKey } = require('../../js/service/calls/party-tokens');
 
@@ -30,16 +29,7 @@ const written = (m) => ({ text: m.text, blocks: m.blocks, customFields: m.custom
 for (const engine of ENGINES) {
   describe(`visitor path A: Join call in the stock widget, then Open call (Apps-Engine ${engine} over HTTP)`, function () {
     this.timeout(40000);
-    const env = appFixture({ ringTimeout: 60, engine });
-    let front;
-
-    beforeEach(async () => {
-      front = await startHttpFront(env.host, { authTokens: AUTH });
-      await env.host.updateSetting('LivechatCalls_Rocketchat_URL', front.url);
-    });
-    afterEach(async () => {
-      if (front) await front.close();
-    });
+    const env = appFixture({ ringTimeout: 60, engine, httpFront: { authTokens: AUTH } });
 
     const callMessage = () => {
       const msgs = callMessages(env.host, env.room.id);
@@ -49,7 +39,7 @@ for (const engine of ENGINES) {
 
     /** POST /api/apps/ui.interaction/<appId> exactly as the LiveChat widget sends it. */
     async function widgetPress(message, actionId, headers = { 'x-visitor-token': env.visitor.token }) {
-      const res = await fetch(`${front.url}/api/apps/ui.interaction/${env.host.appId}`, {
+      const res = await fetch(`${env.front.url}/api/apps/ui.interaction/${env.host.appId}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({
@@ -115,7 +105,7 @@ for (const engine of ENGINES) {
       // The service told the App (signed event over HTTP): the message offers Join call again.
       const after = await waitForButtons([JOIN, END], 'Join call back after the link was used');
       assert.strictEqual(after.customFields.visitorLink, null);
-      const events = front.requests.filter((r) => r.url.endsWith('/service/events'));
+      const events = env.front.requests.filter((r) => r.url.endsWith('/service/events'));
       assert.ok(events.length >= 1, 'the service posted an event to the App');
       assert.ok(events.every((r) => r.headers['x-lcc-signature']), 'signed');
       const seen = JSON.stringify({ messages: env.host.messages().map(written), history: env.host.messageHistory(msg.id).map(written), events });
@@ -183,7 +173,7 @@ for (const engine of ENGINES) {
       await widgetPress(ringing, JOIN);
       const msg = callMessage();
       const event = { type: 'ticket-redeemed', callId: msg.customFields.callId, party: 'visitor', ticketId: msg.customFields.visitorLink.ticketId };
-      const url = `${front.url}/api/apps/public/${env.host.appId}/service/events`;
+      const url = `${env.front.url}/api/apps/public/${env.host.appId}/service/events`;
       const forged = signAppEvent('not-the-shared-secret-0123456789', event);
       const unsigned = { body: JSON.stringify({ payload: JSON.stringify(event) }), headers: { 'content-type': 'application/json' } };
       for (const attempt of [forged, unsigned]) {

@@ -10,7 +10,6 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
-const { startHttpFront } = require('./helpers/apps-host/http-front');
 const { closeAllBrowsers } = require('./helpers/browser');
 const { listenFor, launchCallParties } = require('./helpers/call-view-tones');
 const { fmtTone } = require('./helpers/calls');
@@ -21,8 +20,7 @@ const OPEN = 'livechat-calls.open';
 
 describe('visitor path A in Chromium: from the widget button to a call with the agent', function () {
   this.timeout(90000);
-  const env = appFixture({ ringTimeout: 60 });
-  let front;
+  const env = appFixture({ ringTimeout: 60, httpFront: {} });
   let visitor;
   let agent;
 
@@ -30,13 +28,6 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
     this.timeout(60000);
     ({ visitor, agent } = await launchCallParties('path-a'));
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
-  });
-  beforeEach(async () => {
-    front = await startHttpFront(env.host);
-    await env.host.updateSetting('LivechatCalls_Rocketchat_URL', front.url);
-  });
-  afterEach(async () => {
-    if (front) await front.close();
   });
   after(async () => {
     await closeAllBrowsers();
@@ -48,7 +39,7 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
   it('the visitor follows Open call into a connected call with the agent; tones both ways; the ticket is gone from the URL and spent', async () => {
     await env.host.executeCommand('call', { userId: env.agent.id, roomId: env.room.id });
     const ringing = callMessage();
-    const press = await fetch(`${front.url}/api/apps/ui.interaction/${env.host.appId}`, {
+    const press = await fetch(`${env.front.url}/api/apps/ui.interaction/${env.host.appId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-visitor-token': env.visitor.token },
       body: JSON.stringify({ type: 'blockAction', actionId: JOIN, rid: env.room.id, mid: ringing.id, viewId: null, container: { type: 'message', id: ringing.id }, triggerId: 't1', payload: { value: ringing.customFields.callId } }),

@@ -14,7 +14,6 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
-const { startHttpFront } = require('./helpers/apps-host/http-front');
 const { closeAllBrowsers } = require('./helpers/browser');
 const { listenFor, launchCallParties } = require('./helpers/call-view-tones');
 const { fmtTone } = require('./helpers/calls');
@@ -54,8 +53,7 @@ function sitePage(serviceUrl) {
 
 describe('visitor path B: the call rings on the customer page (site call script)', function () {
   this.timeout(120000);
-  const env = appFixture({ ringTimeout: 60 });
-  let front;
+  const env = appFixture({ ringTimeout: 60, httpFront: {} });
   let site;
   let siteUrl;
   let visitor;
@@ -75,13 +73,6 @@ describe('visitor path B: the call rings on the customer page (site call script)
     visitor.page.on('websocket', (ws) => seen.urls.push(ws.url()));
     env.service.on('warning', (w) => seen.warnings.push(String(w && w.message)));
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
-  });
-  beforeEach(async () => {
-    front = await startHttpFront(env.host);
-    await env.host.updateSetting('LivechatCalls_Rocketchat_URL', front.url);
-  });
-  afterEach(async () => {
-    if (front) await front.close();
   });
   after(async () => {
     await closeAllBrowsers();
@@ -169,7 +160,7 @@ describe('visitor path B: the call rings on the customer page (site call script)
       urls: seen.urls,
       messages: env.host.messages().map((m) => ({ text: m.text, blocks: m.blocks, customFields: m.customFields })),
       logs: env.host.logs(),
-      front: front.requests,
+      front: env.front.requests,
       warnings: seen.warnings,
       storedCall: env.service.calls.get(callMessage('room-b1').customFields.callId),
     });

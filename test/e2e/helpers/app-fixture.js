@@ -14,6 +14,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { startAppHost, ENGINES } = require('./apps-host');
+const { startHttpFront } = require('./apps-host/http-front');
 const { createCallService } = require('../../../js/service/call-service');
 const { buildAppZip } = require('../../../js/app/package/build-app-zip');
 
@@ -30,10 +31,13 @@ function appZip() {
 /**
  * Registers before/after hooks (one App install for the describe block, reset
  * before each test) and returns what they fill in.
- * @param {{ringTimeout?: number, engine?: string}} [opts] engine: one of ENGINES (default 1.42.1)
+ * @param {{ringTimeout?: number, engine?: string, httpFront?: {authTokens?: Record<string, string>}}} [opts]
+ *   engine: one of ENGINES (default 1.42.1); httpFront: Rocket.Chat's HTTP routes in front of the App
+ *   for each test (env.front, apps-host/http-front.js), set as the App's Rocket.Chat URL so that the
+ *   service's events reach it
  */
-function appFixture({ ringTimeout = 30, engine = '1.42.1' } = {}) {
-  const env = { engine, service: null, host: null, dir: null, room: null, visitor: null, agent: null, otherAgent: null, zip: null };
+function appFixture({ ringTimeout = 30, engine = '1.42.1', httpFront = null } = {}) {
+  const env = { engine, service: null, host: null, front: null, dir: null, room: null, visitor: null, agent: null, otherAgent: null, zip: null };
   before(async function () {
     this.timeout(60000);
     env.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcc-app-'));
@@ -63,6 +67,14 @@ function appFixture({ ringTimeout = 30, engine = '1.42.1' } = {}) {
     env.otherVisitor = env.host.addVisitor({ id: 'visitor2', token: 'visitor-token-2', username: 'guest-2', name: 'Otto Other' });
     env.room = env.host.addLivechatRoom({ id: 'room1', visitor: env.visitor, servedBy: env.agent.id });
     env.otherRoom = env.host.addLivechatRoom({ id: 'room2', visitor: env.otherVisitor, servedBy: env.otherAgent.id });
+    if (httpFront) {
+      env.front = await startHttpFront(env.host, httpFront);
+      await env.host.updateSetting('LivechatCalls_Rocketchat_URL', env.front.url);
+    }
+  });
+  afterEach(async function () {
+    if (env.front) await env.front.close();
+    env.front = null;
   });
   after(async function () {
     this.timeout(30000);
