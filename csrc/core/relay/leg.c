@@ -408,6 +408,14 @@ static lcc_setup answer_setup(const lcc_leg *leg, const lcc_sdp *offer) {
   return theirs == LCC_SETUP_ACTIVE ? LCC_SETUP_PASSIVE : LCC_SETUP_ACTIVE;
 }
 
+/* Writes what the leg sends (*out, the caller's) and keeps its text as `kept`. */
+static lcc_err send_sdp(const lcc_sdp *sdp, const char *what, lcc_leg_desc *kept, char **out, lcc_why *why) {
+  *out = write_sdp(sdp);
+  if (!*out) return lcc_fail(why, LCC_ERR_INTERNAL, "%s does not fit the SDP buffer", what);
+  desc_keep(kept, sdp, g_strdup(*out));
+  return LCC_OK;
+}
+
 /* A new remote ufrag on an existing transport is an ICE restart (RFC 8445 §9). */
 static lcc_err maybe_remote_restart(lcc_leg *leg, const lcc_sdp *offer, lcc_why *why) {
   int i = first_accepted(offer);
@@ -433,12 +441,7 @@ lcc_err lcc_leg_answer(lcc_leg *leg, const char *text, char **out, lcc_why *why)
   if ((err = lcc_sdp_answer(offer, &local, answer, why)) != LCC_OK) goto done;
   if ((err = apply(leg, offer, answer, true, setup, why)) != LCC_OK) goto done;
   add_local_candidates(leg, answer);
-  *out = write_sdp(answer);
-  if (!*out) {
-    err = lcc_fail(why, LCC_ERR_INTERNAL, "answer does not fit the SDP buffer");
-    goto done;
-  }
-  desc_keep(&leg->local, answer, g_strdup(*out));
+  err = send_sdp(answer, "answer", &leg->local, out, why);
 done:
   g_free(offer);
   g_free(answer);
@@ -454,12 +457,7 @@ static lcc_err make_offer(lcc_leg *leg, char **out, lcc_why *why) {
   offer = g_new0(lcc_sdp, 1);
   if ((err = lcc_sdp_offer(&local, previous, offer, why)) != LCC_OK) goto done;
   add_local_candidates(leg, offer);
-  *out = write_sdp(offer);
-  if (!*out) {
-    err = lcc_fail(why, LCC_ERR_INTERNAL, "offer does not fit the SDP buffer");
-    goto done;
-  }
-  desc_keep(&leg->pending_offer, offer, g_strdup(*out));
+  err = send_sdp(offer, "offer", &leg->pending_offer, out, why);
 done:
   g_free(previous);
   g_free(offer);
