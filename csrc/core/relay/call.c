@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "bridge.h"
 #include "leg.h"
 
@@ -75,47 +76,35 @@ static void on_state(void *ctx, lcc_leg *leg, lcc_leg_state st, lcc_err err, con
   lcc_leg *peer = other(c, leg);
   if (st == LCC_STATE_CONNECTED && peer) {
     /* Media starts flowing to a newly connected receiver: ask for keyframes. */
-    lcc_bridge_route_keyframe(&c->bridge, leg, peer, LCC_SLOT_VIDEO);
-    lcc_bridge_route_keyframe(&c->bridge, peer, leg, LCC_SLOT_VIDEO);
+    uint64_t now = lcc_now_us();
+    lcc_bridge_route_keyframe(&c->bridge, leg, peer, LCC_SLOT_VIDEO, now);
+    lcc_bridge_route_keyframe(&c->bridge, peer, leg, LCC_SLOT_VIDEO, now);
   }
 }
 
-/* Hands a relayed packet to the recorder: audio as is; video with RTX
- * unwrapped (RFC 4588: the original sequence number leads the payload), so a
+/* Hands a relayed packet to the recorder: audio as is (its retransmissions
+ * are not recorded twice); video with RTX already unwrapped by the leg, so a
  * repaired loss reaches the recording too. */
-static void record_rtp(lcc_call *c, lcc_leg *leg, lcc_slot slot, bool rtx, const uint8_t *pkt,
-                       const lcc_rtp_hdr *h) {
-  uint64_t now = (uint64_t)g_get_monotonic_time();
-  const uint8_t *payload = pkt + h->payload_off;
-  size_t len = h->payload_len;
+static void record_rtp(lcc_call *c, lcc_leg *leg, lcc_slot slot, const lcc_rtp_in *in) {
+  lcc_party p = lcc_leg_party(leg);
   if (slot == LCC_SLOT_AUDIO) {
-    if (!rtx) lcc_recorder_audio(c->rec, lcc_leg_party(leg), h->ssrc, h->seq, h->ts, now, payload, len);
+    if (!in->rtx) lcc_recorder_audio(c->rec, p, in->ssrc, in->seq, in->h.ts, in->arrival_us, in->payload, in->payload_len);
     return;
   }
-  uint16_t seq = h->seq;
-  uint32_t ssrc = h->ssrc;
-  if (rtx) {
-    if (len < 2) return; /* padding-only probe on the RTX stream */
-    seq = (uint16_t)((payload[0] << 8) | payload[1]);
-    payload += 2;
-    len -= 2;
-    ssrc = lcc_leg_media_slot(leg, LCC_SLOT_VIDEO)->remote_ssrc;
-  }
-  lcc_recorder_video(c->rec, lcc_leg_party(leg), ssrc, seq, h->ts, h->marker, now, payload, len);
+  lcc_recorder_video(c->rec, p, in->ssrc, in->seq, in->h.ts, in->h.marker, in->arrival_us, in->payload, in->payload_len);
 }
 
-static void on_rtp(void *ctx, lcc_leg *leg, lcc_slot slot, bool rtx, uint8_t *pkt, size_t len,
-                   const lcc_rtp_hdr *h) {
+static void on_rtp(void *ctx, lcc_leg *leg, lcc_slot slot, const lcc_rtp_in *in) {
   lcc_call *c = ctx;
   lcc_leg *dst = other(c, leg);
-  if (dst) lcc_bridge_forward_rtp(&c->bridge, leg, dst, slot, rtx, pkt, len, h);
-  if (c->rec && !c->rec_paused) record_rtp(c, leg, slot, rtx, pkt, h);
+  if (dst) lcc_bridge_forward_rtp(&c->bridge, leg, dst, slot, in);
+  if (c->rec && !c->rec_paused) record_rtp(c, leg, slot, in);
 }
 
-static void on_keyframe_request(void *ctx, lcc_leg *leg, lcc_slot slot) {
+static void on_keyframe_request(void *ctx, lcc_leg *leg, lcc_slot slot, uint64_t arrival_us) {
   lcc_call *c = ctx;
   lcc_leg *src = other(c, leg);
-  if (src) lcc_bridge_route_keyframe(&c->bridge, leg, src, slot);
+  if (src) lcc_bridge_route_keyframe(&c->bridge, leg, src, slot, arrival_us);
 }
 
 static void on_nack(void *ctx, lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n) {

@@ -529,7 +529,7 @@ lcc_err lcc_leg_add_candidate(lcc_leg *leg, const char *cand, const char *mid, i
 lcc_leg_state lcc_leg_get_state(const lcc_leg *leg) { return leg->state; }
 lcc_party lcc_leg_party(const lcc_leg *leg) { return leg->env.party; }
 bool lcc_leg_ready(const lcc_leg *leg) { return leg->srtp != NULL && leg->state != LCC_STATE_FAILED; }
-lcc_leg_media *lcc_leg_media_slot(lcc_leg *leg, lcc_slot slot) { return &leg->media[slot]; }
+const lcc_leg_media *lcc_leg_media_slot(const lcc_leg *leg, lcc_slot slot) { return &leg->media[slot]; }
 uint64_t lcc_leg_connected_at_ms(const lcc_leg *leg) { return leg->connected_at_ms; }
 
 const char *lcc_leg_candidate_mid(const lcc_leg *leg, int *mline_index) {

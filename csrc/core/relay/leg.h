@@ -25,7 +25,10 @@ typedef enum { LCC_SLOT_AUDIO = 0, LCC_SLOT_VIDEO = 1, LCC_SLOT_COUNT = 2 } lcc_
 
 #define LCC_LEG_BUF 1600 /* > any datagram on a 1500-byte MTU path, plus the SRTP trailer */
 
-/* What was negotiated for one slot, and its counters. */
+/* One slot of a leg: what negotiation decided and the counters of its
+ * packets. Every field is the leg's: negotiation (leg.c) writes the first
+ * group, the packet path (leg_media.c) the rest. Other modules read a slot
+ * through lcc_leg_media_slot's const view and ask the leg for changes. */
 typedef struct {
   bool active;          /* an accepted m-section of this kind */
   char mid[64];
@@ -45,8 +48,8 @@ typedef struct {
   uint64_t sr_packets, sr_octets;
   uint32_t last_ts_out;
   uint64_t last_out_us;
-  /* The source's clock for our sender reports (set by the bridge from the
-   * source's SR): rtp timestamp in our numbering at local time ref_us. */
+  /* The source's clock for our sender reports (lcc_leg_follow_source_clock,
+   * from the source's SR): rtp timestamp in our numbering at local time ref_us. */
   bool sr_ref_valid;
   uint32_t sr_ref_rtp;
   uint64_t sr_ref_us;
@@ -60,13 +63,35 @@ typedef struct {
 
 typedef struct lcc_leg lcc_leg;
 
+/* One decrypted RTP packet as the leg hands it up: its header parsed once,
+ * RTX unwrapped once (RFC 4588 §4), stamped with the one clock reading taken
+ * when it arrived. Valid during the callback only. */
+typedef struct {
+  const uint8_t *pkt;     /* the whole packet (its header extensions are read from it) */
+  lcc_rtp_hdr h;          /* its header, as received */
+  bool rtx;               /* it came on the RTX stream */
+  uint32_t ssrc;          /* the primary stream's SSRC (for RTX: the stream it repairs; 0: not seen yet) */
+  uint16_t seq;           /* the primary sequence number (for RTX: the OSN) */
+  const uint8_t *payload; /* the media payload (for RTX: after the OSN) */
+  size_t payload_len;
+  uint64_t arrival_us;    /* monotonic */
+} lcc_rtp_in;
+
+/* What the leg needs to know of an RTP packet it is asked to send, so that it
+ * does not parse again the header its caller just wrote. */
+typedef struct {
+  uint32_t ssrc;
+  uint32_t ts;
+  size_t payload_len;
+  uint64_t now_us;        /* monotonic: the arrival time of the packet it relays */
+} lcc_rtp_sent;
+
 typedef struct {
   void (*candidate)(void *ctx, lcc_leg *leg, const char *cand); /* NULL: gathering done */
   void (*state)(void *ctx, lcc_leg *leg, lcc_leg_state st, lcc_err err, const char *why);
-  /* Decrypted RTP of a slot (rtx: a retransmission on the rtx stream). pkt may be rewritten. */
-  void (*rtp)(void *ctx, lcc_leg *leg, lcc_slot slot, bool rtx, uint8_t *pkt, size_t len,
-              const lcc_rtp_hdr *h);
-  void (*keyframe_request)(void *ctx, lcc_leg *leg, lcc_slot slot);
+  /* Decrypted RTP of a slot; padding-only RTX probes never reach it. */
+  void (*rtp)(void *ctx, lcc_leg *leg, lcc_slot slot, const lcc_rtp_in *in);
+  void (*keyframe_request)(void *ctx, lcc_leg *leg, lcc_slot slot, uint64_t arrival_us);
   void (*nack)(void *ctx, lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n);
   void (*sender_report)(void *ctx, lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t arrival_us);
 } lcc_leg_cb;
@@ -104,15 +129,18 @@ lcc_leg_state lcc_leg_get_state(const lcc_leg *leg);
 lcc_party lcc_leg_party(const lcc_leg *leg);
 /* The mid and m-line index candidates are signalled with (the BUNDLE tag). */
 const char *lcc_leg_candidate_mid(const lcc_leg *leg, int *mline_index);
-lcc_leg_media *lcc_leg_media_slot(lcc_leg *leg, lcc_slot slot);
+const lcc_leg_media *lcc_leg_media_slot(const lcc_leg *leg, lcc_slot slot);
 /* Media can be sent: DTLS done, SRTP keyed. */
 bool lcc_leg_ready(const lcc_leg *leg);
 
 /* The buffer the bridge builds an outgoing packet in (LCC_LEG_BUF bytes, with
  * room for the SRTP trailer after LCC_LEG_BUF - LCC_SRTP_MAX_TRAILER). */
 uint8_t *lcc_leg_tx_buffer(lcc_leg *leg, size_t *cap);
-/* Encrypts and sends the packet built in the tx buffer. */
-void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len);
+/* Encrypts and sends the packet of len bytes built in the tx buffer. */
+void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len, const lcc_rtp_sent *sent);
+/* The source of what this slot sends had RTP time rtp_ts (in this slot's
+ * numbering) at at_us: the clock our sender reports follow. */
+void lcc_leg_follow_source_clock(lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t at_us);
 void lcc_leg_send_nack(lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n);
 void lcc_leg_request_keyframe(lcc_leg *leg, lcc_slot slot);
 

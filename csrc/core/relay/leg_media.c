@@ -44,17 +44,32 @@ static lcc_leg_media *classify(lcc_leg *leg, const lcc_rtp_hdr *h, lcc_slot *slo
   return NULL;
 }
 
-static void on_rtp(lcc_leg *leg, uint8_t *pkt, size_t n, uint64_t now) {
-  lcc_rtp_hdr h;
-  if (lcc_rtp_parse(pkt, n, &h) != LCC_OK) return;
+/* Parses the header once, finds the slot, accounts, unwraps RTX once, and
+ * hands the packet up with its arrival time. */
+static void on_rtp(lcc_leg *leg, const uint8_t *pkt, size_t n, uint64_t now) {
+  lcc_rtp_in in = {.pkt = pkt, .arrival_us = now};
+  if (lcc_rtp_parse(pkt, n, &in.h) != LCC_OK) return;
   lcc_slot slot;
-  bool rtx = false;
-  lcc_leg_media *m = classify(leg, &h, &slot, &rtx);
+  lcc_leg_media *m = classify(leg, &in.h, &slot, &in.rtx);
   if (!m) return;
   m->packets_in++;
   m->bytes_in += n;
-  if (!rtx) lcc_rtp_rx_update(&m->rx, h.seq, h.ts, now, h.payload_len);
-  leg->cb.rtp(leg->cb_ctx, leg, slot, rtx, pkt, n, &h);
+  in.ssrc = in.h.ssrc;
+  in.seq = in.h.seq;
+  in.payload = pkt + in.h.payload_off;
+  in.payload_len = in.h.payload_len;
+  if (in.rtx) {
+    /* RFC 4588 §4: the original sequence number leads the payload; a packet
+     * too short for it is a padding-only probe with nothing to pass on. */
+    if (in.payload_len < 2) return;
+    in.seq = (uint16_t)((in.payload[0] << 8) | in.payload[1]);
+    in.payload += 2;
+    in.payload_len -= 2;
+    in.ssrc = m->remote_ssrc;
+  } else {
+    lcc_rtp_rx_update(&m->rx, in.h.seq, in.h.ts, now, in.h.payload_len);
+  }
+  leg->cb.rtp(leg->cb_ctx, leg, slot, &in);
 }
 
 /* What the peer says about what we send: loss, jitter, and RTT from LSR/DLSR
@@ -86,7 +101,7 @@ static void on_sr(lcc_leg *leg, const lcc_rtcp_pkt *p, uint64_t now) {
   on_report_blocks(leg, sr.blocks, sr.n_blocks);
 }
 
-static void on_feedback(lcc_leg *leg, const lcc_rtcp_pkt *p) {
+static void on_feedback(lcc_leg *leg, const lcc_rtcp_pkt *p, uint64_t now) {
   lcc_slot slot;
   if (p->pt == LCC_RTCP_RTPFB && p->count == 1) {
     lcc_rtcp_nack nack;
@@ -105,7 +120,7 @@ static void on_feedback(lcc_leg *leg, const lcc_rtcp_pkt *p) {
     if (!m) return;
     if (p->count == 1) m->plis_in++;
     else m->firs_in++;
-    leg->cb.keyframe_request(leg->cb_ctx, leg, slot);
+    leg->cb.keyframe_request(leg->cb_ctx, leg, slot, now);
   }
 }
 
@@ -121,7 +136,7 @@ static void on_rtcp(lcc_leg *leg, const uint8_t *pkt, size_t n, uint64_t now) {
       lcc_rtcp_rr rr;
       if (lcc_rtcp_parse_rr(&p, &rr) == LCC_OK) on_report_blocks(leg, rr.blocks, rr.n_blocks);
     } else {
-      on_feedback(leg, &p);
+      on_feedback(leg, &p, now);
     }
   }
 }
@@ -155,11 +170,9 @@ uint8_t *lcc_leg_tx_buffer(lcc_leg *leg, size_t *cap) {
   return leg->tx;
 }
 
-void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len) {
+void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len, const lcc_rtp_sent *sent) {
   if (!leg->srtp || len < 12) return;
   lcc_leg_media *m = &leg->media[slot];
-  lcc_rtp_hdr h;
-  if (lcc_rtp_parse(leg->tx, len, &h) != LCC_OK) return;
   size_t n = len;
   if (lcc_srtp_protect_rtp(leg->srtp, leg->tx, &n, sizeof leg->tx) != LCC_OK) {
     leg->srtp_errors++;
@@ -168,14 +181,21 @@ void lcc_leg_send_rtp(lcc_leg *leg, lcc_slot slot, size_t len) {
   if (!lcc_ice_send(leg->ice, leg->tx, n)) return;
   m->packets_out++;
   m->bytes_out += len;
-  if (h.ssrc != m->send_ssrc) return;
+  if (sent->ssrc != m->send_ssrc) return;
   /* The SR clock follows the newest timestamp: a retransmission (unwrapped
    * RTX) carries an old one. */
-  if (m->sr_packets++ == 0 || (int32_t)(h.ts - m->last_ts_out) >= 0) {
-    m->last_ts_out = h.ts;
-    m->last_out_us = lcc_now_us();
+  if (m->sr_packets++ == 0 || (int32_t)(sent->ts - m->last_ts_out) >= 0) {
+    m->last_ts_out = sent->ts;
+    m->last_out_us = sent->now_us;
   }
-  m->sr_octets += h.payload_len;
+  m->sr_octets += sent->payload_len;
+}
+
+void lcc_leg_follow_source_clock(lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, uint64_t at_us) {
+  lcc_leg_media *m = &leg->media[slot];
+  m->sr_ref_valid = true;
+  m->sr_ref_rtp = rtp_ts;
+  m->sr_ref_us = at_us;
 }
 
 void lcc_leg_send_rtcp(lcc_leg *leg, size_t len) {
