@@ -22,7 +22,7 @@ const { callForButton } = require('./lib/call-actions');
 const { applyEvent, joinInfo, RING_TIMEOUT_JOB, LINK_EXPIRY_JOB } = require('./lib/call-lifecycle');
 const { offerVisitorLink, withdrawVisitorLink } = require('./lib/visitor-link');
 const { ServiceEventsEndpoint } = require('./endpoints/service-events');
-const { findCall, latestCallInRoom } = require('./lib/call-sessions');
+const { findCall, latestCallInRoom } = require('./lib/call-index');
 const { createServiceClient } = require('./lib/service-client');
 
 /** A setting's value fit for the log: WebRTC_Servers without its TURN user names and passwords. */
@@ -162,7 +162,7 @@ class LivechatCallsApp extends App {
       const found = await callForButton(ctx, data.value, who);
       if (data.actionId === ACTIONS.end) await applyEvent(ctx, found, 'end', party);
       else if (party === 'visitor') await offerVisitorLink(ctx, found);
-      else if (found.session.provider === 'WebRTC') await this.sendJoinLink(ctx, found.session, who.user, room);
+      else if (found.call.provider === 'WebRTC') await this.sendJoinLink(ctx, found.call, who.user, room);
       // For Jitsi, the button itself carries the room URL.
     } catch (err) {
       if (err && (err.name === 'CallError' || err.name === 'CallServiceError')) {
@@ -188,8 +188,8 @@ class LivechatCallsApp extends App {
   }
 
   /** The agent's own link to the call page (it holds a token, so only the agent sees it). */
-  async sendJoinLink(ctx, session, user, room) {
-    const join = await joinInfo(ctx, session, 'agent');
+  async sendJoinLink(ctx, call, user, room) {
+    const join = await joinInfo(ctx, call, 'agent');
     if (join && join.joinUrl) await this.tellUser(ctx, user, room, `Join the call: ${join.joinUrl}`);
   }
 

@@ -35,8 +35,8 @@ class CallCommand {
     let reply;
     try {
       if (args.every((a) => START_WORDS.has(a)) && new Set(args).size === args.length) {
-        const { session, created } = await agentStart(ctx, user, room.id, { record: args.includes('record'), video: args.includes('video') });
-        reply = created ? null : `A call is already ${session.callStatus === 'ringing' ? 'ringing' : 'in progress'} in this room.`;
+        const { call, created } = await agentStart(ctx, user, room.id, { record: args.includes('record'), video: args.includes('video') });
+        reply = created ? null : `A call is already ${call.callStatus === 'ringing' ? 'ringing' : 'in progress'} in this room.`;
       } else if (args.length === 1 && args[0] === 'end') {
         await agentEnd(ctx, user, room.id);
       } else {

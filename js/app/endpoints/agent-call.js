@@ -32,8 +32,8 @@ const AgentStartEndpoint = defineEndpoint({
   post: async (request, ctx) => {
     const content = request.content || {};
     const rid = requiredString(content.rid, 'rid');
-    const { session, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true, video: content.video === true });
-    return { status: created ? 201 : 200, content: { call: session, created, join: await joinInfo(ctx, session, 'agent') } };
+    const { call, created } = await agentStart(ctx, userOf(request), rid, { record: content.record === true, video: content.video === true });
+    return { status: created ? 201 : 200, content: { call, created, join: await joinInfo(ctx, call, 'agent') } };
   },
 });
 

@@ -13,7 +13,7 @@ const { defineEndpoint } = require('../lib/responses');
 const { readConfig } = require('../lib/settings');
 const { verifyAppEvent, APP_EVENTS_ENDPOINT } = require('../../common/app-events');
 const { isParty } = require('../../common/parties');
-const { findCall } = require('../lib/call-sessions');
+const { findCall } = require('../lib/call-index');
 const { applyEvent, settleIfOverdue } = require('../lib/call-lifecycle');
 const { withdrawVisitorLink } = require('../lib/visitor-link');
 const { callError } = require('../lib/access');
@@ -21,7 +21,7 @@ const { callError } = require('../lib/access');
 async function callOf(ctx, callId) {
   const found = await findCall(ctx.read, callId);
   if (!found) throw callError(404, 'ERR_NO_CALL', 'no such call');
-  return { ...found, session: await settleIfOverdue(ctx, found) };
+  return { ...found, call: await settleIfOverdue(ctx, found) };
 }
 
 const handlers = {
@@ -30,14 +30,14 @@ const handlers = {
   'call-ended': async (ctx, event) => {
     const found = await callOf(ctx, event.callId);
     const actor = isParty(event.endedBy) ? event.endedBy : 'system';
-    const session = await applyEvent(ctx, found, 'end', actor);
-    return { callStatus: session.callStatus };
+    const call = await applyEvent(ctx, found, 'end', actor);
+    return { callStatus: call.callStatus };
   },
 
   'visitor-answer': async (ctx, event) => {
     if (event.answer !== 'accept' && event.answer !== 'decline') throw callError(400, 'ERR_INVALID_REQUEST', "answer must be 'accept' or 'decline'");
-    const session = await applyEvent(ctx, await callOf(ctx, event.callId), event.answer, 'visitor');
-    return { callStatus: session.callStatus };
+    const call = await applyEvent(ctx, await callOf(ctx, event.callId), event.answer, 'visitor');
+    return { callStatus: call.callStatus };
   },
 };
 

@@ -32,9 +32,9 @@ function visitorEventEndpoint(event) {
     authRequired: false,
     post: async (request, ctx) => {
       const rid = requiredString(request.content && request.content.rid, 'rid');
-      const session = await visitorEvent(ctx, tokenOf(request), rid, event);
-      const join = event === 'accept' ? await joinInfo(ctx, session, 'visitor') : null;
-      return { content: { call: visitorView(session), join } };
+      const call = await visitorEvent(ctx, tokenOf(request), rid, event);
+      const join = event === 'accept' ? await joinInfo(ctx, call, 'visitor') : null;
+      return { content: { call: visitorView(call), join } };
     },
   });
 }

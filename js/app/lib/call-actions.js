@@ -5,15 +5,15 @@
 // then applies the event (call-lifecycle.js).
 
 const { roomServedBy, roomOfVisitor, callError } = require('./access');
-const { findCall, latestCallInRoom } = require('./call-sessions');
+const { findCall, latestCallInRoom } = require('./call-index');
 const { startCall, applyEvent, settleIfOverdue, joinInfo } = require('./call-lifecycle');
 const { ACTIVE } = require('./call-messages');
 
 const VISITOR_FIELDS = ['callId', 'roomId', 'messageId', 'provider', 'callStatus', 'startedAt', 'answeredAt', 'endedAt', 'duration', 'ringTimeoutSeconds', 'jitsiUrl', 'video'];
 
-/** What a visitor may see of a session (no agent ids, no recording references). */
-function visitorView(session) {
-  return Object.fromEntries(VISITOR_FIELDS.filter((k) => session[k] !== undefined).map((k) => [k, session[k]]));
+/** What a visitor may see of a call (no agent ids, no recording references). */
+function visitorView(call) {
+  return Object.fromEntries(VISITOR_FIELDS.filter((k) => call[k] !== undefined).map((k) => [k, call[k]]));
 }
 
 async function latestOrNotFound(ctx, roomId) {
@@ -33,15 +33,15 @@ async function agentEnd(ctx, user, roomId) {
   await roomServedBy(ctx.read, user, roomId);
   const found = await latestOrNotFound(ctx, roomId);
   // An overdue ringing call was missed, not cancelled by this end.
-  return applyEvent(ctx, { ...found, session: await settleIfOverdue(ctx, found) }, 'end', 'agent');
+  return applyEvent(ctx, { ...found, call: await settleIfOverdue(ctx, found) }, 'end', 'agent');
 }
 
 /** The visitor accepts, declines or ends the room's call. */
 async function visitorEvent(ctx, token, roomId, event) {
   await roomOfVisitor(ctx.read, token, roomId);
   const found = await latestOrNotFound(ctx, roomId);
-  const session = await settleIfOverdue(ctx, found);
-  return applyEvent(ctx, { ...found, session }, event, 'visitor');
+  const call = await settleIfOverdue(ctx, found);
+  return applyEvent(ctx, { ...found, call }, event, 'visitor');
 }
 
 /**
@@ -51,11 +51,11 @@ async function visitorEvent(ctx, token, roomId, event) {
  */
 async function fetchCall(ctx, roomId, party) {
   const found = await latestOrNotFound(ctx, roomId);
-  const session = await settleIfOverdue(ctx, found);
+  const call = await settleIfOverdue(ctx, found);
   // The visitor joins only once they accepted; the agent may join while it rings.
-  const joinable = party === 'visitor' ? session.callStatus === 'inProgress' : ACTIVE.has(session.callStatus);
-  const join = joinable ? await joinInfo(ctx, session, party) : null;
-  return { call: party === 'visitor' ? visitorView(session) : session, join };
+  const joinable = party === 'visitor' ? call.callStatus === 'inProgress' : ACTIVE.has(call.callStatus);
+  const join = joinable ? await joinInfo(ctx, call, party) : null;
+  return { call: party === 'visitor' ? visitorView(call) : call, join };
 }
 
 async function agentFetch(ctx, user, roomId) {
@@ -77,7 +77,7 @@ async function callForButton(ctx, callId, who) {
   if (!found) throw callError(404, 'ERR_NO_CALL', 'no such call');
   if (who.visitorToken !== undefined) await roomOfVisitor(ctx.read, who.visitorToken, found.entry.roomId);
   else await roomServedBy(ctx.read, who.user, found.entry.roomId);
-  return { ...found, session: await settleIfOverdue(ctx, found) };
+  return { ...found, call: await settleIfOverdue(ctx, found) };
 }
 
 module.exports = { agentStart, agentEnd, agentFetch, visitorEvent, visitorFetch, visitorView, callForButton };

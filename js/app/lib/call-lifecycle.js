@@ -16,7 +16,7 @@ const { readConfig } = require('./settings');
 const { jitsiRoomUrl } = require('./jitsi');
 const { createServiceClient } = require('./service-client');
 const { callText, callBlocks, ACTIVE } = require('./call-messages');
-const { indexCall, latestCallInRoom } = require('./call-sessions');
+const { indexCall, latestCallInRoom } = require('./call-index');
 const { callError } = require('./access');
 const { parseIceServers } = require('../../common/webrtc-servers');
 const { APP_EVENTS_ENDPOINT } = require('../../common/app-events');
@@ -33,8 +33,8 @@ const { cleanQuality } = require('../../common/quality');
  */
 
 /**
- * A call session, as kept in the call message's custom fields.
- * @typedef {object} CallSession
+ * The App's view of a call, as kept in the call message's custom fields.
+ * @typedef {object} AppCall
  * @property {string} callId the call service's id (WebRTC) or a random UUID (Jitsi)
  * @property {string} roomId
  * @property {string} provider WebRTC or Jitsi
@@ -47,7 +47,7 @@ const { cleanQuality } = require('../../common/quality');
  * @property {{id: string, username: string, name: string}} startedBy
  * @property {string|null} endedBy agent, visitor, timeout or room-closed
  * @property {boolean} record
- * @property {object|null} recording the service's recording reference, once ended
+ * @property {{id: string} & Record<string, any>|null} recording the service's recording reference (its id, folder, files), once ended
  * @property {{visitor: object|null, agent: object|null}|null} [quality] each party's packets, jitter, RTT and MOS, once ended (docs/service-api.md)
  * @property {string} [jitsiUrl]
  * @property {string} [relayPolicy] as the service applies it
@@ -86,9 +86,9 @@ function nextStatus(status, event, actor) {
 }
 
 /** What the call service records as the reason a call ended. */
-function serviceReason(session) {
-  if (session.callStatus === 'ended' && !session.answeredAt) return 'cancelled';
-  return session.callStatus;
+function serviceReason(call) {
+  if (call.callStatus === 'ended' && !call.answeredAt) return 'cancelled';
+  return call.callStatus;
 }
 
 /** A name fit for the call UI (the service takes at most 80 printable characters). */
@@ -109,20 +109,20 @@ async function editorOf(read) {
 }
 
 /**
- * Rewrites the call message: text, buttons and the session in its custom fields.
+ * Rewrites the call message: text, buttons and the call in its custom fields.
  * `linkUrl` is the visitor's Open call link to show; without it the message
  * offers Join call (and any earlier link is forgotten: only its ticket's
  * expiry or use ever mattered).
  * @param {Ctx} ctx
  * @param {string} messageId
- * @param {CallSession} session
+ * @param {AppCall} call
  * @param {{linkUrl?: string}} [link]
  */
-async function updateMessage(ctx, messageId, session, { linkUrl } = {}) {
+async function updateMessage(ctx, messageId, call, { linkUrl } = {}) {
   const editor = await editorOf(ctx.read);
   const builder = await ctx.modify.getUpdater().message(messageId, editor);
   const current = builder.getMessage();
-  const stored = { ...session, visitorLink: linkUrl && ACTIVE.has(session.callStatus) ? session.visitorLink || null : null };
+  const stored = { ...call, visitorLink: linkUrl && ACTIVE.has(call.callStatus) ? call.visitorLink || null : null };
   // setUpdateData, not addCustomField: the latter refuses keys that are already set.
   builder.setUpdateData({
     ...current,
@@ -135,14 +135,14 @@ async function updateMessage(ctx, messageId, session, { linkUrl } = {}) {
 }
 
 /** @param {Ctx} ctx */
-async function postMessage(ctx, room, agent, session) {
+async function postMessage(ctx, room, agent, call) {
   const builder = ctx.modify.getCreator().startMessage()
     .setRoom(room)
     .setSender(agent)
     .setGroupable(false)
-    .setText(callText(session))
-    .setBlocks(callBlocks(session));
-  for (const [key, value] of Object.entries(session)) builder.addCustomField(key, value);
+    .setText(callText(call))
+    .setBlocks(callBlocks(call));
+  for (const [key, value] of Object.entries(call)) builder.addCustomField(key, value);
   return ctx.modify.getCreator().finish(builder);
 }
 
@@ -204,7 +204,7 @@ async function provisionCall(ctx, config, room, record, { video, agent }) {
  * Starts a call in a LiveChat room the agent serves, or returns the call
  * already ringing or in progress there.
  * @param {Ctx} ctx
- * @returns {Promise<{session: CallSession, created: boolean}>}
+ * @returns {Promise<{call: AppCall, created: boolean}>}
  */
 async function startCall(ctx, { agent, room, record = false, video = false }) {
   const config = await readConfig(ctx.read);
@@ -212,14 +212,14 @@ async function startCall(ctx, { agent, room, record = false, video = false }) {
   if (!room.isOpen) throw callError(409, 'ERR_ROOM_CLOSED', 'the conversation is closed');
 
   const latest = await latestCallInRoom(ctx.read, room.id);
-  if (latest && ACTIVE.has(latest.session.callStatus)) {
-    const session = await settleIfOverdue(ctx, latest);
-    if (ACTIVE.has(session.callStatus)) return { session, created: false };
+  if (latest && ACTIVE.has(latest.call.callStatus)) {
+    const call = await settleIfOverdue(ctx, latest);
+    if (ACTIVE.has(call.callStatus)) return { call, created: false };
   }
 
   const wantRecord = config.provider === 'WebRTC' && (config.recording === 'always' || (config.recording === 'agent' && record === true));
   const provisioned = await provisionCall(ctx, config, room, wantRecord, { video: video === true, agent });
-  const session = {
+  const call = {
     callId: provisioned.callId,
     roomId: room.id,
     provider: config.provider,
@@ -236,67 +236,67 @@ async function startCall(ctx, { agent, room, record = false, video = false }) {
     video: video === true,
     visitorLink: null,
   };
-  if (provisioned.jitsiUrl) session.jitsiUrl = provisioned.jitsiUrl;
-  if (provisioned.relayPolicy) session.relayPolicy = provisioned.relayPolicy;
+  if (provisioned.jitsiUrl) call.jitsiUrl = provisioned.jitsiUrl;
+  if (provisioned.relayPolicy) call.relayPolicy = provisioned.relayPolicy;
 
   let messageId;
   try {
-    messageId = await postMessage(ctx, room, agent, session);
+    messageId = await postMessage(ctx, room, agent, call);
   } catch (err) {
-    if (config.provider === 'WebRTC') await endOnService(ctx, config, { ...session, callStatus: 'ended' });
+    if (config.provider === 'WebRTC') await endOnService(ctx, config, { ...call, callStatus: 'ended' });
     throw err;
   }
   try {
-    await indexCall(ctx.persis, { callId: session.callId, roomId: room.id, messageId, startedAt: session.startedAt });
+    await indexCall(ctx.persis, { callId: call.callId, roomId: room.id, messageId, startedAt: call.startedAt });
     await ctx.modify.getScheduler().scheduleOnce({
       id: RING_TIMEOUT_JOB,
-      when: new Date(Date.parse(session.startedAt) + config.ringTimeout * 1000),
-      data: { callId: session.callId },
+      when: new Date(Date.parse(call.startedAt) + config.ringTimeout * 1000),
+      data: { callId: call.callId },
     });
   } catch (err) {
     // A call nobody could find again must not stay "ringing" in the room.
-    await abandonCall(ctx, config, messageId, session);
+    await abandonCall(ctx, config, messageId, call);
     throw err;
   }
-  return { session: { ...session, messageId }, created: true };
+  return { call: { ...call, messageId }, created: true };
 }
 
 /**
  * Ends a call whose start failed half-way (its message posted, not indexed).
  * @param {Ctx} ctx
  */
-async function abandonCall(ctx, config, messageId, session) {
-  const ended = { ...session, callStatus: 'ended', endedAt: new Date().toISOString(), duration: 0, endedBy: 'agent' };
+async function abandonCall(ctx, config, messageId, call) {
+  const ended = { ...call, callStatus: 'ended', endedAt: new Date().toISOString(), duration: 0, endedBy: 'agent' };
   if (config.provider === 'WebRTC') await endOnService(ctx, config, ended);
-  await updateMessage(ctx, messageId, ended).catch((err) => ctx.app.getLogger().error(`call ${session.callId}: ${err.message}`));
+  await updateMessage(ctx, messageId, ended).catch((err) => ctx.app.getLogger().error(`call ${call.callId}: ${err.message}`));
 }
 
 /**
  * Tells the service a WebRTC call is over; returns what it answered, or null (logged) when it could not.
  * @param {Ctx} ctx
  */
-async function endOnService(ctx, config, session) {
+async function endOnService(ctx, config, call) {
   try {
-    return await createServiceClient(ctx.http, config).endCall(session.callId, serviceReason(session));
+    return await createServiceClient(ctx.http, config).endCall(call.callId, serviceReason(call));
   } catch (err) {
-    ctx.app.getLogger().error(`call ${session.callId}: could not end it on the call service: ${err.message}`);
+    ctx.app.getLogger().error(`call ${call.callId}: could not end it on the call service: ${err.message}`);
     return null;
   }
 }
 
 /**
- * Applies an event to a call found with call-sessions.js.
+ * Applies an event to a call found with call-index.js.
  * @param {Ctx} ctx
- * @param {{entry: {messageId: string}, session: CallSession}} found
+ * @param {{entry: {messageId: string}, call: AppCall}} found
  * @param {'accept'|'decline'|'end'|'timeout'|'room-closed'} event
  * @param {'agent'|'visitor'|'system'} actor
  * @param {{visitorLink?: {ticketId: string, expiresAt: string}, linkUrl?: string}} [link] the visitor's
  *   Open call link to show from this update on (visitor-link.js)
- * @returns {Promise<CallSession>} the session after the event
+ * @returns {Promise<AppCall>} the call after the event
  */
 async function applyEvent(ctx, found, event, actor, link = {}) {
-  /** @type {CallSession} */
-  const before = { ...found.session };
+  /** @type {AppCall} */
+  const before = { ...found.call };
   delete before.messageId; // returned to callers, not stored in the message
   const status = nextStatus(before.callStatus, event, actor);
   if (status === undefined) return { ...before, messageId: found.entry.messageId };
@@ -305,34 +305,34 @@ async function applyEvent(ctx, found, event, actor, link = {}) {
       ACTIVE.has(before.callStatus) ? `a ${actor} cannot ${event} this call` : `the call has ended (${before.callStatus})`);
   }
   const now = new Date();
-  /** @type {CallSession} */
-  const session = { ...before, callStatus: status, visitorLink: link.visitorLink || null };
-  if (status === 'inProgress') session.answeredAt = now.toISOString();
+  /** @type {AppCall} */
+  const call = { ...before, callStatus: status, visitorLink: link.visitorLink || null };
+  if (status === 'inProgress') call.answeredAt = now.toISOString();
   if (!ACTIVE.has(status)) {
-    session.endedAt = now.toISOString();
-    session.duration = session.answeredAt ? Math.max(0, Math.round((now.getTime() - Date.parse(session.answeredAt)) / 1000)) : 0;
-    session.endedBy = event === 'timeout' || event === 'room-closed' ? event : actor;
-    if (session.provider === 'WebRTC') {
-      const ended = await endOnService(ctx, await readConfig(ctx.read), session);
+    call.endedAt = now.toISOString();
+    call.duration = call.answeredAt ? Math.max(0, Math.round((now.getTime() - Date.parse(call.answeredAt)) / 1000)) : 0;
+    call.endedBy = event === 'timeout' || event === 'room-closed' ? event : actor;
+    if (call.provider === 'WebRTC') {
+      const ended = await endOnService(ctx, await readConfig(ctx.read), call);
       if (ended) {
-        session.path = ended.path || null;
-        session.recording = ended.recording ? { id: ended.recording.id || session.callId, ...ended.recording } : null;
-        session.quality = cleanQuality(ended.quality); // known fields only: it goes into the message
+        call.path = ended.path || null;
+        call.recording = ended.recording ? { id: ended.recording.id || call.callId, ...ended.recording } : null;
+        call.quality = cleanQuality(ended.quality); // known fields only: it goes into the message
       }
     }
   }
-  await updateMessage(ctx, found.entry.messageId, session, { linkUrl: link.linkUrl });
-  return { ...session, messageId: found.entry.messageId };
+  await updateMessage(ctx, found.entry.messageId, call, { linkUrl: link.linkUrl });
+  return { ...call, messageId: found.entry.messageId };
 }
 
 /**
  * A ringing call past its ring timeout is missed, whether or not the job ran.
  * @param {Ctx} ctx
- * @param {{entry: {messageId: string}, session: CallSession}} found
- * @returns {Promise<CallSession>}
+ * @param {{entry: {messageId: string}, call: AppCall}} found
+ * @returns {Promise<AppCall>}
  */
 async function settleIfOverdue(ctx, found) {
-  const s = found.session;
+  const s = found.call;
   const deadline = Date.parse(s.startedAt) + s.ringTimeoutSeconds * 1000 + OVERDUE_GRACE_MS;
   if (s.callStatus === 'ringing' && Date.now() > deadline) return applyEvent(ctx, found, 'timeout', 'system');
   return { ...s, messageId: found.entry.messageId };
@@ -343,11 +343,11 @@ async function settleIfOverdue(ctx, found) {
  * service (bound to this call and party, short-lived), for Jitsi the room URL.
  * @param {Ctx} ctx
  */
-async function joinInfo(ctx, session, party) {
-  if (!ACTIVE.has(session.callStatus)) return null;
-  if (session.provider === 'Jitsi') return { url: session.jitsiUrl };
+async function joinInfo(ctx, call, party) {
+  if (!ACTIVE.has(call.callStatus)) return null;
+  if (call.provider === 'Jitsi') return { url: call.jitsiUrl };
   const config = await readConfig(ctx.read);
-  const minted = await createServiceClient(ctx.http, config).mintToken(session.callId, party);
+  const minted = await createServiceClient(ctx.http, config).mintToken(call.callId, party);
   return {
     token: minted.token,
     expiresAt: minted.expiresAt,

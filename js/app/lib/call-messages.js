@@ -24,28 +24,28 @@ function formatDuration(seconds) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** The message text for a session (also what notifications and plain clients show). */
-function callText(session) {
-  const by = session.startedBy && session.startedBy.name ? ` by ${session.startedBy.name}` : '';
-  switch (session.callStatus) {
+/** The message text for a call (also what notifications and plain clients show). */
+function callText(call) {
+  const by = call.startedBy && call.startedBy.name ? ` by ${call.startedBy.name}` : '';
+  switch (call.callStatus) {
     case 'ringing':
-      return session.provider === 'Jitsi'
-        ? `Call started${by}: join it at ${session.jitsiUrl}`
-        : `${session.video ? 'Video call' : 'Call'} started${by}: waiting for the visitor to join.`;
+      return call.provider === 'Jitsi'
+        ? `Call started${by}: join it at ${call.jitsiUrl}`
+        : `${call.video ? 'Video call' : 'Call'} started${by}: waiting for the visitor to join.`;
     case 'inProgress':
       return `Call in progress.`;
     case 'ended':
-      return session.answeredAt
-        ? [`Call ended. Talk time ${formatDuration(session.duration)}.`, qualityText(session.quality)].filter(Boolean).join(' ')
+      return call.answeredAt
+        ? [`Call ended. Talk time ${formatDuration(call.duration)}.`, qualityText(call.quality)].filter(Boolean).join(' ')
         : `Call cancelled before the visitor joined.`;
     case 'declined':
       return `Call declined by the visitor.`;
     case 'missed':
-      return session.endedBy === 'room-closed'
+      return call.endedBy === 'room-closed'
         ? 'Missed call: the conversation was closed while it rang.'
-        : `Missed call: nobody joined within ${session.ringTimeoutSeconds} s.`;
+        : `Missed call: nobody joined within ${call.ringTimeoutSeconds} s.`;
     default:
-      return `Call: ${session.callStatus}.`;
+      return `Call: ${call.callStatus}.`;
   }
 }
 
@@ -65,37 +65,37 @@ function clockTime(iso) {
 /**
  * UIKit layout blocks: the text, then Join call / End call while the call is
  * live; Open call instead of Join call while the visitor's link (linkUrl) is out.
- * @param {any} session a call session (call-lifecycle.js)
+ * @param {import('./call-lifecycle').AppCall} call
  * @param {{linkUrl?: string}} [link]
  */
-function callBlocks(session, { linkUrl } = {}) {
+function callBlocks(call, { linkUrl } = {}) {
   // any[]: the block types differ between Apps-Engine 1.42 (ui-kit Block) and 1.66 (LayoutBlock).
   /** @type {any[]} */
-  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: callText(session) } }];
-  if (ACTIVE.has(session.callStatus) && linkUrl) {
+  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: callText(call) } }];
+  if (ACTIVE.has(call.callStatus) && linkUrl) {
     blocks.push({
       type: 'actions',
       elements: [
-        button('Open call', ACTIONS.open, session.callId, 'primary', linkUrl),
-        button('End call', ACTIONS.end, session.callId, 'danger'),
+        button('Open call', ACTIONS.open, call.callId, 'primary', linkUrl),
+        button('End call', ACTIONS.end, call.callId, 'danger'),
       ],
     });
-    const until = session.visitorLink ? clockTime(session.visitorLink.expiresAt) : '';
+    const until = call.visitorLink ? clockTime(call.visitorLink.expiresAt) : '';
     blocks.push({
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `Open call takes the visitor's seat, once${until ? `, until ${until}` : ''}. Then Join call comes back.` }],
     });
-  } else if (ACTIVE.has(session.callStatus)) {
+  } else if (ACTIVE.has(call.callStatus)) {
     blocks.push({
       type: 'actions',
       elements: [
-        button('Join call', ACTIONS.join, session.callId, 'primary', session.provider === 'Jitsi' ? session.jitsiUrl : undefined),
-        button('End call', ACTIONS.end, session.callId, 'danger'),
+        button('Join call', ACTIONS.join, call.callId, 'primary', call.provider === 'Jitsi' ? call.jitsiUrl : undefined),
+        button('End call', ACTIONS.end, call.callId, 'danger'),
       ],
     });
   }
-  if (session.recording) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Recorded: ${session.recording.id}` }] });
+  if (call.recording) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Recorded: ${call.recording.id}` }] });
   }
   return blocks;
 }

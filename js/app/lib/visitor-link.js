@@ -15,14 +15,14 @@
 const { readConfig } = require('./settings');
 const { createServiceClient } = require('./service-client');
 const { ACTIVE } = require('./call-messages');
-const { findCall } = require('./call-sessions');
+const { findCall } = require('./call-index');
 const { applyEvent, updateMessage, LINK_EXPIRY_JOB } = require('./call-lifecycle');
 
 /** After the ticket's expiry, so the service has surely refused it by then. */
 const EXPIRY_SLACK_MS = 1000;
 
-function withoutMessageId(session) {
-  const copy = { ...session };
+function withoutMessageId(call) {
+  const copy = { ...call };
   delete copy.messageId;
   return copy;
 }
@@ -31,29 +31,29 @@ function withoutMessageId(session) {
  * The room's visitor pressed Join call: a ringing call is accepted, then the
  * message offers the visitor's single-use Open call link.
  * @param {import('./call-lifecycle').Ctx} ctx
- * @param {{entry: {messageId: string}, session: import('./call-lifecycle').CallSession}} found
- * @returns {Promise<import('./call-lifecycle').CallSession>}
+ * @param {{entry: {messageId: string}, call: import('./call-lifecycle').AppCall}} found
+ * @returns {Promise<import('./call-lifecycle').AppCall>}
  */
 async function offerVisitorLink(ctx, found) {
-  const session = withoutMessageId(found.session);
+  const call = withoutMessageId(found.call);
   // Jitsi's Join call button already is the room's URL.
-  if (session.provider !== 'WebRTC') return applyEvent(ctx, found, 'accept', 'visitor');
-  if (!ACTIVE.has(session.callStatus)) return session; // over: no seat to offer
+  if (call.provider !== 'WebRTC') return applyEvent(ctx, found, 'accept', 'visitor');
+  if (!ACTIVE.has(call.callStatus)) return call; // over: no seat to offer
   const config = await readConfig(ctx.read);
-  const minted = await createServiceClient(ctx.http, config).mintTicket(session.callId, 'visitor', config.joinLinkTtl);
+  const minted = await createServiceClient(ctx.http, config).mintTicket(call.callId, 'visitor', config.joinLinkTtl);
   const link = { visitorLink: { ticketId: minted.ticketId, expiresAt: minted.expiresAt }, linkUrl: minted.url };
   let next;
-  if (session.callStatus === 'ringing') {
+  if (call.callStatus === 'ringing') {
     // One update: accepted, with the link (a ticket minted for a call then refused is never shown).
     next = withoutMessageId(await applyEvent(ctx, found, 'accept', 'visitor', link));
   } else {
-    next = { ...session, visitorLink: link.visitorLink };
+    next = { ...call, visitorLink: link.visitorLink };
     await updateMessage(ctx, found.entry.messageId, next, { linkUrl: link.linkUrl });
   }
   await ctx.modify.getScheduler().scheduleOnce({
     id: LINK_EXPIRY_JOB,
     when: new Date(Date.parse(minted.expiresAt) + EXPIRY_SLACK_MS),
-    data: { callId: session.callId, ticketId: minted.ticketId },
+    data: { callId: call.callId, ticketId: minted.ticketId },
   });
   return next;
 }
@@ -70,9 +70,9 @@ async function offerVisitorLink(ctx, found) {
 async function withdrawVisitorLink(ctx, callId, ticketId) {
   const found = await findCall(ctx.read, callId);
   if (!found) return false;
-  const link = found.session.visitorLink;
-  if (!link || link.ticketId !== ticketId || !ACTIVE.has(found.session.callStatus)) return false;
-  await updateMessage(ctx, found.entry.messageId, withoutMessageId(found.session));
+  const link = found.call.visitorLink;
+  if (!link || link.ticketId !== ticketId || !ACTIVE.has(found.call.callStatus)) return false;
+  await updateMessage(ctx, found.entry.messageId, withoutMessageId(found.call));
   return true;
 }
 

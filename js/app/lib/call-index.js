@@ -1,5 +1,5 @@
 'use strict';
-// Where a call session lives: in the call message's custom fields (the
+// Where the App finds a call: in the call message's custom fields (the
 // messages collection is the record Rocket.Chat keeps, and what clients read).
 // The App's persistence only keeps an index, call id -> room and message, so
 // that a call can be found from a button, an endpoint or a scheduled job.
@@ -34,22 +34,22 @@ async function indexCall(persis, { callId, roomId, messageId, startedAt }) {
   await persis.createWithAssociations({ callId, roomId, messageId, startedAt }, [byCall(callId), ...byRoom(roomId)]);
 }
 
-/** Reads the session a message holds, or undefined. */
-async function sessionFromMessage(read, messageId) {
+/** Reads the call a message holds, or undefined. */
+async function callFromMessage(read, messageId) {
   const message = await read.getMessageReader().getById(messageId);
   if (!message || !message.customFields || !message.customFields.callId) return undefined;
-  return { message, session: plain(message.customFields) };
+  return { message, call: plain(message.customFields) };
 }
 
 /**
- * The call with this id: {entry, message, session}, or undefined.
+ * The call with this id: {entry, message, call}, or undefined.
  * @param {import('@rocket.chat/apps-engine/definition/accessors').IRead} read
  */
 async function findCall(read, callId) {
   if (typeof callId !== 'string' || !callId) return undefined;
   const [entry] = /** @type {{messageId: string, roomId: string}[]} */ (await read.getPersistenceReader().readByAssociation(byCall(callId)));
   if (!entry) return undefined;
-  const found = await sessionFromMessage(read, entry.messageId);
+  const found = await callFromMessage(read, entry.messageId);
   return found && { entry: plain(entry), ...found };
 }
 
@@ -58,7 +58,7 @@ async function latestCallInRoom(read, roomId) {
   const entries = plain(await read.getPersistenceReader().readByAssociations(byRoom(roomId))) || [];
   entries.sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt)));
   for (const entry of entries) {
-    const found = await sessionFromMessage(read, entry.messageId);
+    const found = await callFromMessage(read, entry.messageId);
     if (found) return { entry, ...found };
   }
   return undefined;
