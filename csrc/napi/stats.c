@@ -8,11 +8,6 @@
 
 #include "glue.h"
 
-/* Each setter returns false when an N-API call failed (an exception may be pending). */
-static bool set(napi_env env, napi_value o, const char *key, napi_value v) {
-  return v && napi_set_named_property(env, o, key, v) == napi_ok;
-}
-
 static napi_value null_value(napi_env env) {
   napi_value v;
   return napi_get_null(env, &v) == napi_ok ? v : NULL;
@@ -37,68 +32,89 @@ static napi_value num_or_null(napi_env env, double d, bool present) {
   return present ? num(env, d) : null_value(env);
 }
 
-static napi_value object(napi_env env) {
+/* A plain object with these properties (one N-API call for all of them);
+ * NULL when a value could not be made (an exception may be pending). */
+static napi_value object_of(napi_env env, const napi_property_descriptor *props, size_t n) {
   napi_value o;
-  return napi_create_object(env, &o) == napi_ok ? o : NULL;
+  for (size_t i = 0; i < n; i++)
+    if (!props[i].value) return NULL;
+  if (napi_create_object(env, &o) != napi_ok || napi_define_properties(env, o, n, props) != napi_ok) return NULL;
+  return o;
 }
 
+/* An enumerable, writable, configurable data property, as `{key: value}` makes. */
+#define PROP(key, value) {(key), NULL, NULL, NULL, NULL, (value), napi_default_jsproperty, NULL}
+#define OBJECT(env, props) object_of((env), (props), sizeof(props) / sizeof((props)[0]))
 #define STR(s) str(env, (s), sizeof(s))
 
 static napi_value endpoint_js(napi_env env, const lcc_stats_endpoint *e) {
-  napi_value o = object(env);
-  bool ok = o && set(env, o, "address", STR(e->address)) && set(env, o, "port", num(env, e->port)) &&
-            set(env, o, "type", STR(e->type)) && set(env, o, "protocol", STR(e->protocol));
-  return ok ? o : NULL;
+  const napi_property_descriptor props[] = {
+      PROP("address", STR(e->address)), PROP("port", num(env, e->port)),
+      PROP("type", STR(e->type)), PROP("protocol", STR(e->protocol)),
+  };
+  return OBJECT(env, props);
 }
 
 static napi_value pair_js(napi_env env, const lcc_stats_leg *l) {
   if (!l->has_pair) return null_value(env);
-  napi_value o = object(env);
-  bool ok = o && set(env, o, "local", endpoint_js(env, &l->local)) && set(env, o, "remote", endpoint_js(env, &l->remote));
-  return ok ? o : NULL;
+  const napi_property_descriptor props[] = {
+      PROP("local", endpoint_js(env, &l->local)), PROP("remote", endpoint_js(env, &l->remote)),
+  };
+  return OBJECT(env, props);
 }
 
 static napi_value media_js(napi_env env, const lcc_stats_media *m) {
   if (!m->active) return null_value(env);
-  napi_value o = object(env);
-  bool ok = o && set(env, o, "mid", STR(m->mid)) && set(env, o, "payloadType", num(env, m->payload_type)) &&
-            set(env, o, "packetsIn", num(env, (double)m->packets_in)) &&
-            set(env, o, "bytesIn", num(env, (double)m->bytes_in)) &&
-            set(env, o, "packetsOut", num(env, (double)m->packets_out)) &&
-            set(env, o, "bytesOut", num(env, (double)m->bytes_out)) &&
-            set(env, o, "packetsLost", num(env, (double)m->packets_lost)) &&
-            set(env, o, "lossRate", num(env, m->loss_rate)) && set(env, o, "jitterMs", num(env, m->jitter_ms)) &&
-            set(env, o, "remotePacketsLost", num(env, m->remote_packets_lost)) &&
-            set(env, o, "remoteFractionLost", num(env, m->remote_fraction_lost)) &&
-            set(env, o, "remoteJitterMs", num(env, m->remote_jitter_ms)) &&
-            set(env, o, "rttMs", num_or_null(env, m->rtt_ms, m->rtt_ms >= 0)) &&
-            set(env, o, "nacksIn", num(env, (double)m->nacks_in)) &&
-            set(env, o, "plisIn", num(env, (double)m->plis_in)) && set(env, o, "firsIn", num(env, (double)m->firs_in));
-  return ok ? o : NULL;
+  const napi_property_descriptor props[] = {
+      PROP("mid", STR(m->mid)),
+      PROP("payloadType", num(env, m->payload_type)),
+      PROP("packetsIn", num(env, (double)m->packets_in)),
+      PROP("bytesIn", num(env, (double)m->bytes_in)),
+      PROP("packetsOut", num(env, (double)m->packets_out)),
+      PROP("bytesOut", num(env, (double)m->bytes_out)),
+      PROP("packetsLost", num(env, (double)m->packets_lost)),
+      PROP("lossRate", num(env, m->loss_rate)),
+      PROP("jitterMs", num(env, m->jitter_ms)),
+      PROP("remotePacketsLost", num(env, m->remote_packets_lost)),
+      PROP("remoteFractionLost", num(env, m->remote_fraction_lost)),
+      PROP("remoteJitterMs", num(env, m->remote_jitter_ms)),
+      PROP("rttMs", num_or_null(env, m->rtt_ms, m->rtt_ms >= 0)),
+      PROP("nacksIn", num(env, (double)m->nacks_in)),
+      PROP("plisIn", num(env, (double)m->plis_in)),
+      PROP("firsIn", num(env, (double)m->firs_in)),
+  };
+  return OBJECT(env, props);
 }
 
 static napi_value leg_js(napi_env env, const lcc_stats_leg *l) {
   if (!l->present) return null_value(env);
-  napi_value o = object(env);
   const char *dtls_role = !l->has_dtls ? NULL : l->dtls_client ? "client" : "server";
-  bool ok = o && set(env, o, "state", str(env, lcc_leg_state_name(l->state), SIZE_MAX)) &&
-            set(env, o, "connectedAt", num_or_null(env, (double)l->connected_at_ms, l->connected_at_ms != 0)) &&
-            set(env, o, "selectedCandidatePair", pair_js(env, l)) &&
-            set(env, o, "iceRole", str(env, l->ice_controlling ? "controlling" : "controlled", SIZE_MAX)) &&
-            set(env, o, "dtlsRole", str_or_null(env, dtls_role, SIZE_MAX)) &&
-            set(env, o, "srtpProfile", str_or_null(env, l->srtp_profile, sizeof l->srtp_profile)) &&
-            set(env, o, "rttMs", num_or_null(env, l->rtt_ms, l->rtt_ms >= 0)) &&
-            set(env, o, "audio", media_js(env, &l->audio)) && set(env, o, "video", media_js(env, &l->video)) &&
-            set(env, o, "srtpErrors", num(env, (double)l->srtp_errors));
-  return ok ? o : NULL;
+  const napi_property_descriptor props[] = {
+      PROP("state", str(env, lcc_leg_state_name(l->state), SIZE_MAX)),
+      PROP("connectedAt", num_or_null(env, (double)l->connected_at_ms, l->connected_at_ms != 0)),
+      PROP("selectedCandidatePair", pair_js(env, l)),
+      PROP("iceRole", str(env, l->ice_controlling ? "controlling" : "controlled", SIZE_MAX)),
+      PROP("dtlsRole", str_or_null(env, dtls_role, SIZE_MAX)),
+      PROP("srtpProfile", str_or_null(env, l->srtp_profile, sizeof l->srtp_profile)),
+      PROP("rttMs", num_or_null(env, l->rtt_ms, l->rtt_ms >= 0)),
+      PROP("audio", media_js(env, &l->audio)),
+      PROP("video", media_js(env, &l->video)),
+      PROP("srtpErrors", num(env, (double)l->srtp_errors)),
+  };
+  return OBJECT(env, props);
 }
 
 static napi_value call_js(napi_env env, const lcc_stats_call *c) {
-  napi_value o = object(env), parties = object(env);
-  bool ok = o && parties && set(env, o, "id", STR(c->id)) && set(env, o, "startedAt", num(env, (double)c->started_at_ms));
-  for (int p = 0; ok && p < LCC_PARTY_COUNT; p++)
-    ok = set(env, parties, lcc_party_name((lcc_party)p), leg_js(env, &c->parties[p]));
-  return ok && set(env, o, "parties", parties) ? o : NULL;
+  const napi_property_descriptor parties[] = {
+      PROP("visitor", leg_js(env, &c->parties[LCC_PARTY_VISITOR])),
+      PROP("agent", leg_js(env, &c->parties[LCC_PARTY_AGENT])),
+  };
+  const napi_property_descriptor props[] = {
+      PROP("id", STR(c->id)),
+      PROP("startedAt", num(env, (double)c->started_at_ms)),
+      PROP("parties", OBJECT(env, parties)),
+  };
+  return OBJECT(env, props);
 }
 
 napi_value lcc_napi_stats_to_js(napi_env env, const lcc_stats_snapshot *snap) {
