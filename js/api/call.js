@@ -30,7 +30,7 @@ const RECORDING_REPORT_TIMEOUT_MS = 15000;
  * @property {object|null} video the same for video
  */
 /**
- * Call#getStats(): a party is null until its leg exists.
+ * Call#getStats(), and each entry of MediaServer#getStats(): a party is null until its leg exists.
  * @typedef {object} CallStats
  * @property {string} id
  * @property {string} startedAt ISO 8601
