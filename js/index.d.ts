@@ -118,7 +118,7 @@ export interface LegStats {
   srtpErrors: number;
 }
 
-/** Call#getStats(). A party is null until its leg exists (answer() or offer()). */
+/** Call#getStats(), and each entry of MediaServer#getStats(). A party is null until its leg exists (answer() or offer()). */
 export interface CallStats {
   id: string;
   startedAt: string;
@@ -289,6 +289,11 @@ export class MediaServer extends EventEmitter {
   /** True once close() was called. */
   readonly closed: boolean;
   /**
+   * Commands the media thread has run since the server started (each call method that needs it costs one;
+   * getStats() costs one whatever the number of calls). Readable after close().
+   */
+  readonly commandsRun: number;
+  /**
    * Creates a call (synchronously; the core creates it just after: see Call#ready for its refusal).
    * @throws LccError ERR_INVALID_OPTION, ERR_CALL_EXISTS, ERR_SERVER_CLOSED
    */
@@ -297,6 +302,11 @@ export class MediaServer extends EventEmitter {
   getCall(id: string): Call | undefined;
   /** Replaces the STUN/TURN servers for legs created from now on. */
   setIceServers(iceServers: string | RTCIceServer[]): Promise<void>;
+  /**
+   * Every live call's statistics, in creation order, read in one visit to the media thread.
+   * @throws LccError (rejects) ERR_SERVER_CLOSED
+   */
+  getStats(): Promise<CallStats[]>;
   /** Ends every call, then destroys the native server (idempotent). */
   close(): Promise<void>;
 

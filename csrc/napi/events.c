@@ -6,8 +6,9 @@
  * thread, lcc_napi_call_js drains the whole queue and calls the JS dispatcher
  * once with an array of plain objects:
  *   {kind: 'reply'|'candidate'|'state'|'end'|'recording', req, callId, party, code,
- *    message, text, mid, mlineIndex, state}
- * (absent values are null). Finding the call by id, and dropping events for
+ *    message, text, mid, mlineIndex, state, stats}
+ * (absent values are null; stats is the array stats.c builds, in the reply to
+ * a stats command). Finding the call by id, and dropping events for
  * calls JS already ended, is the dispatcher's job (js/api/media-server.js).
  *
  * Thread: notify on the media thread; everything else on the JS thread. */
@@ -50,6 +51,13 @@ static bool set_num(napi_env env, napi_value obj, const char *key, double n, boo
   return st == napi_ok && napi_set_named_property(env, obj, key, v) == napi_ok;
 }
 
+static bool set_stats(napi_env env, napi_value obj, const lcc_stats_snapshot *snap) {
+  napi_value v;
+  if (snap) v = lcc_napi_stats_to_js(env, snap);
+  else if (napi_get_null(env, &v) != napi_ok) v = NULL;
+  return v && napi_set_named_property(env, obj, "stats", v) == napi_ok;
+}
+
 static napi_value event_to_js(napi_env env, const lcc_event *ev) {
   napi_value o;
   if (napi_create_object(env, &o) != napi_ok) return NULL;
@@ -66,7 +74,8 @@ static napi_value event_to_js(napi_env env, const lcc_event *ev) {
             set_str(env, o, "text", ev->text, SIZE_MAX) &&
             set_str(env, o, "mid", ev->mid[0] ? ev->mid : NULL, sizeof ev->mid) &&
             set_num(env, o, "mlineIndex", ev->mline_index, ev->mline_index >= 0) &&
-            set_str(env, o, "state", ev->kind == LCC_EV_STATE ? lcc_leg_state_name(ev->state) : NULL, SIZE_MAX);
+            set_str(env, o, "state", ev->kind == LCC_EV_STATE ? lcc_leg_state_name(ev->state) : NULL, SIZE_MAX) &&
+            set_stats(env, o, ev->stats);
   return ok ? o : NULL;
 }
 

@@ -39,6 +39,7 @@ typedef struct lcc_napi_server {
   bool tsfn_live;
   bool wrap_gone, tsfn_gone;
   char fingerprint[160];          /* copied at creation; survives close */
+  uint64_t commands_run;          /* the core's count, kept at close */
 } lcc_napi_server;
 
 /* errors.c: JS Errors with a stable `code`. */
@@ -53,6 +54,9 @@ napi_value lcc_napi_errors(napi_env env, napi_callback_info info);
 /* events.c: the threadsafe function's two ends. */
 void lcc_napi_notify(void *ctx); /* media thread */
 void lcc_napi_call_js(napi_env env, napi_value js_cb, void *context, void *data);
+
+/* stats.c: a stats snapshot as an array of getStats()-shaped objects (NULL on failure). */
+napi_value lcc_napi_stats_to_js(napi_env env, const lcc_stats_snapshot *snap);
 
 /* server.c: the Server class. */
 napi_value lcc_napi_server_class(napi_env env);

@@ -2,10 +2,10 @@
  *
  *   new Server(options, dispatcher)  options already validated by JS
  *   server.post(cmd)                 queue a command; its reply arrives as an event
- *   server.request(cmd, timeoutMs)   post and wait for the reply text (getStats)
  *   server.close()                   deliver queued events, destroy the core server (idempotent)
  *   server.ref() / server.unref()    keep Node alive while calls or requests live
  *   server.fingerprint               "AB:CD:..." (sha-256 of the DTLS certificate)
+ *   server.commandsRun               commands the media thread has run (kept after close)
  *
  * After close every method throws ERR_SERVER_CLOSED. The glue re-checks
  * lengths even though JS validated them: it copies into fixed C buffers.
@@ -193,7 +193,8 @@ static const struct {
     {"offer", LCC_CMD_OFFER},            {"acceptAnswer", LCC_CMD_ACCEPT_ANSWER},
     {"addCandidate", LCC_CMD_ADD_CANDIDATE}, {"restartIce", LCC_CMD_RESTART_ICE},
     {"resetLeg", LCC_CMD_RESET_LEG},
-    {"stats", LCC_CMD_STATS},            {"callEnd", LCC_CMD_CALL_END},
+    {"stats", LCC_CMD_STATS},            {"statsAll", LCC_CMD_STATS_ALL},
+    {"callEnd", LCC_CMD_CALL_END},
     {"setIceServers", LCC_CMD_SET_ICE_SERVERS}, {"recordingStart", LCC_CMD_RECORDING_START},
     {"recordingPause", LCC_CMD_RECORDING_PAUSE}, {"recordingResume", LCC_CMD_RECORDING_RESUME},
     {"recordingStop", LCC_CMD_RECORDING_STOP},
@@ -274,6 +275,7 @@ static void glue_shutdown(napi_env env, lcc_napi_server *g) {
   pthread_mutex_unlock(&g->mu);
   lcc_server *s = g->server;
   g->server = NULL;
+  g->commands_run = lcc_server_commands_run(s);
   lcc_server_destroy(s); /* joins the media thread */
   if (g->tsfn && !g->tsfn_released) {
     napi_release_threadsafe_function(g->tsfn, napi_tsfn_release);
@@ -425,35 +427,6 @@ static napi_value server_post(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value server_request(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
-  uint32_t timeout_ms = 1000;
-  double d;
-  lcc_napi_server *g = unwrap(env, info, &argc, argv, true);
-  lcc_cmd cmd;
-  char *text = NULL, *reply = NULL;
-  if (!g) return NULL;
-  if (argc >= 2 && napi_get_value_double(env, argv[1], &d) == napi_ok && d >= 0 && d <= 600000)
-    timeout_ms = (uint32_t)d;
-  if (argc < 1 || !read_cmd(env, argv[0], &cmd, &text)) {
-    free(text);
-    return NULL;
-  }
-  lcc_why why = {{0}};
-  lcc_err err = lcc_server_request(g->server, &cmd, timeout_ms, &reply, &why);
-  free(text);
-  if (err != LCC_OK) {
-    free(reply);
-    lcc_napi_throw_err(env, err, why.msg);
-    return NULL;
-  }
-  napi_status st = reply ? napi_create_string_utf8(env, reply, NAPI_AUTO_LENGTH, &result) : napi_get_null(env, &result);
-  free(reply);
-  LCC_NAPI_CALL(env, st);
-  return result;
-}
-
 /* Delivers what is already queued (the dispatcher runs once more, synchronously),
  * then destroys the server. Events the destroy itself produces (the end of
  * calls JS did not end first) are freed with it: JS ends its calls first. */
@@ -489,14 +462,25 @@ static napi_value server_fingerprint(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* A Number: exact below 2^53 commands. */
+static napi_value server_commands_run(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value result;
+  lcc_napi_server *g = unwrap(env, info, &argc, NULL, false);
+  if (!g) return NULL;
+  uint64_t n = g->server ? lcc_server_commands_run(g->server) : g->commands_run;
+  LCC_NAPI_CALL(env, napi_create_double(env, (double)n, &result));
+  return result;
+}
+
 napi_value lcc_napi_server_class(napi_env env) {
   const napi_property_descriptor props[] = {
       {"post", NULL, server_post, NULL, NULL, NULL, napi_default_method, NULL},
-      {"request", NULL, server_request, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, server_close, NULL, NULL, NULL, napi_default_method, NULL},
       {"ref", NULL, server_ref, NULL, NULL, NULL, napi_default_method, NULL},
       {"unref", NULL, server_unref, NULL, NULL, NULL, napi_default_method, NULL},
       {"fingerprint", NULL, NULL, server_fingerprint, NULL, NULL, napi_enumerable, NULL},
+      {"commandsRun", NULL, NULL, server_commands_run, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value cls;
   LCC_NAPI_CALL(env, napi_define_class(env, "Server", NAPI_AUTO_LENGTH, server_new, NULL,

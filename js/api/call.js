@@ -30,7 +30,7 @@ const RECORDING_REPORT_TIMEOUT_MS = 15000;
  * @property {object|null} video the same for video
  */
 /**
- * Call#getStats(): a party is null until its leg exists.
+ * Call#getStats(), and each entry of MediaServer#getStats(): a party is null until its leg exists.
  * @typedef {object} CallStats
  * @property {string} id
  * @property {string} startedAt ISO 8601
@@ -292,27 +292,35 @@ class Call extends EventEmitter {
   }
 
   /**
-   * The call's current statistics. Asynchronous: the media thread answers
-   * between packets like any command, and the JS thread never waits for it.
+   * The call's current statistics. Asynchronous: the media thread copies
+   * the counters between packets like any command, the JS thread builds the
+   * object, and never waits for the media thread meanwhile. The same shape as
+   * each entry of {@link MediaServer#getStats}.
    * @returns {Promise<CallStats>}
    * @throws {LccError} (rejects) ERR_CALL_ENDED
    */
   async getStats() {
     if (this._ended) throw this._endedError();
-    if (!this._acked) {
-      // Not yet created in the core (ICE server names still resolving): nothing has happened yet.
-      return { id: this._id, startedAt: new Date(this._startedAt).toISOString(), parties: { visitor: null, agent: null } };
-    }
-    let text;
+    if (!this._acked) return this._statsBeforeCore();
+    let stats = null;
     try {
-      text = await this._server._post({ kind: 'stats', callId: this._id });
+      await this._server._post({ kind: 'stats', callId: this._id }, (ev) => {
+        if (Array.isArray(ev.stats)) stats = ev.stats[0];
+      });
     } catch (err) {
       if (this._ended || err.code === 'ERR_CALL_NOT_FOUND') throw this._endedError();
       throw err;
     }
-    const stats = parseJson(text);
-    if (!stats) throw new LccError('ERR_INTERNAL', 'the core returned malformed stats');
+    if (!stats) throw new LccError('ERR_INTERNAL', 'the core answered a stats command without stats');
     return withIsoTimes(stats);
+  }
+
+  /**
+   * getStats() of a call the core has not created yet (ICE server names
+   * still resolving): nothing has happened yet. @package
+   */
+  _statsBeforeCore() {
+    return { id: this._id, startedAt: new Date(this._startedAt).toISOString(), parties: { visitor: null, agent: null } };
   }
 
   /**
@@ -556,4 +564,4 @@ class Call extends EventEmitter {
  * @param {CallSummary} summary
  */
 
-module.exports = { Call, PARTIES, kInternal, safeEmit, candidateFields };
+module.exports = { Call, PARTIES, kInternal, safeEmit, candidateFields, withIsoTimes };

@@ -14,7 +14,7 @@ const { LccError, fromNative } = require('./errors');
 const { validateServerOptions, validateCallOptions } = require('./options');
 const { parseIceServers, toNativeIceServers, resolveIceServers } = require('./ice-servers');
 const { loadNative } = require('./native');
-const { Call, kInternal, safeEmit } = require('./call');
+const { Call, kInternal, safeEmit, withIsoTimes } = require('./call');
 const { recoverUnfinished, removeExpired } = require('./recordings');
 
 /** How long close() waits for the calls to end before destroying the server anyway. */
@@ -100,6 +100,49 @@ class MediaServer extends EventEmitter {
   /** True once close() has been called. @type {boolean} */
   get closed() {
     return this._closing;
+  }
+
+  /**
+   * How many commands the media thread has run since the server started:
+   * each call method that needs the media thread costs one, and so does
+   * {@link MediaServer#getStats} whatever the number of calls. Still readable
+   * after close() (commands run while closing are left out).
+   * @type {number}
+   */
+  get commandsRun() {
+    return this._native.commandsRun;
+  }
+
+  /**
+   * Every live call's statistics, in the order the calls were created, read
+   * in one visit to the media thread whatever the number of calls: the media
+   * thread copies the counters, the JS thread builds the objects. Each entry
+   * has the shape of {@link Call#getStats}. A call the core has not created
+   * yet reports no legs; a call that ended before the visit is left out.
+   * @returns {Promise<CallStats[]>}
+   * @throws {LccError} (rejects) ERR_SERVER_CLOSED once close() has been called
+   */
+  async getStats() {
+    if (this._closing) throw new LccError('ERR_SERVER_CLOSED', 'media.getStats(): the media server is closed');
+    let result = [];
+    // Built inside the dispatcher, as the reply is handled: the call table is the one the snapshot saw.
+    await this._post({ kind: 'statsAll' }, (ev) => {
+      if (!ev.code) result = this._liveStats(Array.isArray(ev.stats) ? ev.stats : []);
+    });
+    return result;
+  }
+
+  /** The core's snapshot matched to the live calls (by id; a call not in the core yet has no legs). */
+  _liveStats(snapshot) {
+    const byId = new Map(snapshot.map((s) => [s.id, s]));
+    const out = [];
+    for (const call of this._calls.values()) {
+      if (call.ended) continue;
+      // Not yet in the core: a snapshot entry with its id belongs to an earlier call.
+      if (!call._acked) out.push(call._statsBeforeCore());
+      else if (byId.has(call.id)) out.push(withIsoTimes(byId.get(call.id)));
+    }
+    return out;
   }
 
   /**

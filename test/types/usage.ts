@@ -42,6 +42,9 @@ async function main(): Promise<void> {
   await call.addCandidate('agent');
   const stats: CallStats = await call.getStats();
   const sent: number | undefined = stats.parties.visitor?.audio?.packetsOut;
+  const every: CallStats[] = await media.getStats();
+  const legsNow: number = every.filter((s) => s.parties.agent !== null).length;
+  const visits: number = media.commandsRun;
   const restart: string = await call.restartIce('visitor');
   await call.resetLeg('agent');
   const summary: CallSummary = await call.end();
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
   }
   await media.setIceServers('stun:127.0.0.1:3478');
   await media.close();
-  console.log(fp, list, same, answerSdp, offerSdp2, sent, restart, when, ended);
+  console.log(fp, list, same, answerSdp, offerSdp2, sent, legsNow, visits, restart, when, ended);
 
   // @ts-expect-error parties are 'visitor' and 'agent'
   await call.answer('caller', offerSdp);
@@ -65,6 +68,11 @@ async function main(): Promise<void> {
   new MediaServer({ listenAddress: ['127.0.0.1'] });
   // @ts-expect-error a Call comes from createCall()
   new Call();
+  // @ts-expect-error media.getStats() resolves with an array, one entry per call
+  const notOne: CallStats = await media.getStats();
+  // @ts-expect-error commandsRun is read-only
+  media.commandsRun = 0;
+  console.log(notOne);
   // @ts-expect-error codes are a closed set
   const bad: LccError = new LccError('ERR_NOPE');
   console.log(bad);

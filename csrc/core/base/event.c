@@ -17,6 +17,7 @@ void lcc_event_free_list(lcc_event *ev) {
   while (ev) {
     lcc_event *next = ev->next;
     free(ev->text);
+    free(ev->stats);
     free(ev);
     ev = next;
   }

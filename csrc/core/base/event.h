@@ -7,10 +7,11 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "stats.h"
 #include "vocab.h"
 
 typedef enum {
-  LCC_EV_REPLY = 0, /* req, err/why, text */
+  LCC_EV_REPLY = 0, /* req, err/why, text, or stats for a stats command */
   LCC_EV_CANDIDATE, /* call_id, party, text = "candidate:..." or NULL = gathering done, mid, mline_index */
   LCC_EV_STATE,     /* call_id, party, state, err/why when failed */
   LCC_EV_CALL_END,  /* call_id, text = summary JSON (also sent for calls ended by lcc_server_destroy) */
@@ -27,6 +28,7 @@ typedef struct lcc_event {
   lcc_err err;
   char why[256];
   char *text; /* owned, may be NULL */
+  lcc_stats_snapshot *stats; /* owned, may be NULL: the reply to a stats command */
   char mid[64];
   int mline_index;
   lcc_leg_state state;

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "bridge.h"
 #include "leg.h"
+#include "stats_json.h"
 
 struct lcc_call {
   lcc_call_env env;
@@ -226,45 +227,34 @@ void lcc_call_begin_command(lcc_call *c) { c->in_command = true; }
 
 void lcc_call_after_command(lcc_call *c) { flush_held(c); }
 
-static char *print_json(cJSON *o) {
-  char *s = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  return s;
-}
-
-static void add_parties(lcc_call *c, cJSON *o, bool summary) {
-  cJSON *parties = cJSON_AddObjectToObject(o, "parties");
-  for (int p = 0; p < LCC_PARTY_COUNT; p++) {
-    if (c->legs[p]) cJSON_AddItemToObject(parties, lcc_party_name(p), lcc_leg_stats_json(c->legs[p], summary));
-    else cJSON_AddNullToObject(parties, lcc_party_name(p));
-  }
-}
-
-char *lcc_call_stats_json(lcc_call *c) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", c->id);
-  cJSON_AddNumberToObject(o, "startedAt", (double)c->started_at_ms);
-  add_parties(c, o, false);
-  return print_json(o);
+void lcc_call_stats_read(lcc_call *c, lcc_stats_call *out) {
+  memset(out, 0, sizeof *out);
+  g_strlcpy(out->id, c->id, sizeof out->id);
+  out->started_at_ms = c->started_at_ms;
+  for (int p = 0; p < LCC_PARTY_COUNT; p++)
+    if (c->legs[p]) lcc_leg_stats_read(c->legs[p], &out->parties[p]);
 }
 
 char *lcc_call_end(lcc_call *c) {
   uint64_t ended = (uint64_t)g_get_real_time() / 1000;
+  for (int p = 0; p < LCC_PARTY_COUNT; p++)
+    if (c->legs[p]) lcc_leg_close(c->legs[p]); /* emits 'closed' (held, flushed below) */
+  lcc_stats_call stats; /* read after the close: the summary says 'closed' */
+  lcc_call_stats_read(c, &stats);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "id", c->id);
   cJSON_AddNumberToObject(o, "startedAt", (double)c->started_at_ms);
   cJSON_AddNumberToObject(o, "endedAt", (double)ended);
   cJSON_AddNumberToObject(o, "durationMs", (double)(ended - c->started_at_ms));
-  for (int p = 0; p < LCC_PARTY_COUNT; p++)
-    if (c->legs[p]) lcc_leg_close(c->legs[p]); /* emits 'closed' (held, flushed below) */
-  add_parties(c, o, true);
+  cJSON_AddItemToObject(o, "parties", lcc_stats_parties_json(&stats, true));
   stop_recording(c);
   /* The recorder thread finishes the files; its LCC_EV_RECORDING carries the details. */
   if (c->recorded) cJSON_AddTrueToObject(o, "recording");
   else cJSON_AddNullToObject(o, "recording");
   for (int p = 0; p < LCC_PARTY_COUNT; p++) lcc_leg_destroy(c->legs[p]);
   flush_held(c);
-  char *s = print_json(o);
+  char *s = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
   free(c);
   return s;
 }

@@ -13,6 +13,7 @@
 
 #include "transport/dtls.h"
 #include "base/event.h"
+#include "base/stats.h"
 #include "leg.h"
 #include "record/recorder.h"
 #include "base/vocab.h"
@@ -53,7 +54,7 @@ lcc_err lcc_call_recording(lcc_call *c, lcc_call_rec_op op, lcc_why *why);
 void lcc_call_begin_command(lcc_call *c);
 /* Releases the events held while a command ran (after its reply is queued). */
 void lcc_call_after_command(lcc_call *c);
-/* Stats JSON (transfer full). */
-char *lcc_call_stats_json(lcc_call *c);
+/* Copies the call's statistics into *out (no allocation). */
+void lcc_call_stats_read(lcc_call *c, lcc_stats_call *out);
 
 #endif

@@ -19,6 +19,7 @@
 #include "transport/ice.h"
 #include "proto/rtp.h"
 #include "proto/sdp.h"
+#include "base/stats.h"
 #include "base/vocab.h"
 
 typedef enum { LCC_SLOT_AUDIO = 0, LCC_SLOT_VIDEO = 1, LCC_SLOT_COUNT = 2 } lcc_slot;
@@ -144,8 +145,8 @@ void lcc_leg_follow_source_clock(lcc_leg *leg, lcc_slot slot, uint32_t rtp_ts, u
 void lcc_leg_send_nack(lcc_leg *leg, lcc_slot slot, const uint16_t *seqs, size_t n);
 void lcc_leg_request_keyframe(lcc_leg *leg, lcc_slot slot);
 
-/* Appends this leg's stats as a cJSON object (cJSON *), opaque here to keep cJSON out of the header. */
-void *lcc_leg_stats_json(lcc_leg *leg, bool summary);
+/* Copies this leg's statistics (leg_stats.c). */
+void lcc_leg_stats_read(lcc_leg *leg, lcc_stats_leg *out);
 uint64_t lcc_leg_connected_at_ms(const lcc_leg *leg);
 
 #endif

@@ -1,13 +1,14 @@
 /* The media server: its media thread (a GMainContext + GMainLoop), the command
  * queue in, the event queue out, and the table of calls.
  *
- * Everything below "media thread" runs on that thread only; the queues (and
- * the list of synchronous waiters) are the only state shared with other
- * threads, all under `mu`. Leaves ICE/DTLS/relay to call.c and its legs.
+ * Everything below "media thread" runs on that thread only; the queues are
+ * the only state shared with other threads, under `mu` (plus the count of
+ * commands run, an atomic). Leaves ICE/DTLS/relay to call.c and its legs.
  * Thread: see server.h. */
 #include "server.h"
 
 #include <glib.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,19 +19,15 @@
 typedef struct cmd_node {
   lcc_cmd cmd;
   char *text; /* owned copy of cmd.text */
-  bool sync;  /* reply goes to a waiter, not the event queue */
   struct cmd_node *next;
 } cmd_node;
 
-/* A thread blocked in lcc_server_request. */
-typedef struct waiter {
-  uint64_t req;
-  bool done;
-  lcc_err err;
-  lcc_why why;
+/* What a command answers: text (SDP, a summary) or a stats snapshot. Owned
+ * until handed to the reply event. */
+typedef struct {
   char *text;
-  struct waiter *next;
-} waiter;
+  lcc_stats_snapshot *stats;
+} reply_data;
 
 struct lcc_server {
   lcc_server_opts opts; /* ice_servers changed by the media thread only */
@@ -42,13 +39,12 @@ struct lcc_server {
   lcc_rec_thread *rec;
   GHashTable *calls; /* media thread: id -> lcc_call* */
 
+  _Atomic uint64_t commands_run; /* written by the media thread, read by any */
+
   GMutex mu; /* guards everything below */
-  GCond cond;
   cmd_node *cmd_head, *cmd_tail;
   lcc_event *ev_head, *ev_tail;
-  waiter *waiters;
   bool closing;
-  uint64_t next_sync_req;
 
   void (*notify)(void *ctx);
   void *notify_ctx;
@@ -70,25 +66,12 @@ static void leg_opts_from(lcc_leg_opts *l, const lcc_server_opts *o) {
 
 /* --- the event queue (media thread -> owner) --- */
 
-/* Queues an event or, for a synchronous request, hands the reply to its waiter. */
+/* Queues an event for the owner. */
 static void server_emit(void *ctx, lcc_event *ev) {
   lcc_server *s = ctx;
   if (!ev) return;
-  bool was_empty = false;
   g_mutex_lock(&s->mu);
-  for (waiter *w = s->waiters; w && ev->kind == LCC_EV_REPLY; w = w->next) {
-    if (w->req != ev->req) continue;
-    w->done = true;
-    w->err = ev->err;
-    g_strlcpy(w->why.msg, ev->why, sizeof w->why.msg);
-    w->text = ev->text;
-    ev->text = NULL;
-    g_cond_broadcast(&s->cond);
-    g_mutex_unlock(&s->mu);
-    lcc_event_free_list(ev);
-    return;
-  }
-  was_empty = s->ev_head == NULL;
+  bool was_empty = s->ev_head == NULL;
   if (s->ev_tail) s->ev_tail->next = ev;
   else s->ev_head = ev;
   s->ev_tail = ev;
@@ -104,18 +87,21 @@ lcc_event *lcc_server_drain(lcc_server *s) {
   return head;
 }
 
+/* Queues the reply to cmd; it takes over out's text and stats. */
 static void emit_reply(lcc_server *s, const lcc_cmd *cmd, lcc_err err, const lcc_why *why,
-                       char *text) {
+                       reply_data *out) {
   lcc_event *ev = lcc_event_new(LCC_EV_REPLY, cmd->call_id, cmd->party);
   if (!ev) {
-    free(text);
+    free(out->text);
+    free(out->stats);
     return;
   }
   ev->req = cmd->req;
   ev->err = err;
   if (err != LCC_OK)
     g_strlcpy(ev->why, why && why->msg[0] ? why->msg : lcc_err_message(err), sizeof ev->why);
-  ev->text = text;
+  ev->text = out->text;
+  ev->stats = out->stats;
   server_emit(s, ev);
 }
 
@@ -217,26 +203,48 @@ static lcc_err run_call_create(lcc_server *s, const lcc_cmd *cmd, lcc_why *why) 
   return LCC_OK;
 }
 
-static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, char **out,
+/* One call's statistics, as a snapshot of one. */
+static lcc_err stats_of_call(lcc_call *c, lcc_stats_snapshot **out, lcc_why *why) {
+  lcc_stats_snapshot *snap = lcc_stats_snapshot_new(1);
+  if (!snap) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot allocate the stats snapshot");
+  lcc_call_stats_read(c, &snap->calls[0]);
+  *out = snap;
+  return LCC_OK;
+}
+
+/* Every live call's statistics in one visit: one allocation, then copying. */
+static lcc_err stats_of_all(lcc_server *s, lcc_stats_snapshot **out, lcc_why *why) {
+  lcc_stats_snapshot *snap = lcc_stats_snapshot_new(g_hash_table_size(s->calls));
+  if (!snap) return lcc_fail(why, LCC_ERR_NO_MEMORY, "cannot allocate the stats snapshot");
+  GHashTableIter it;
+  gpointer val;
+  size_t i = 0;
+  g_hash_table_iter_init(&it, s->calls);
+  while (g_hash_table_iter_next(&it, NULL, &val) && i < snap->n) lcc_call_stats_read(val, &snap->calls[i++]);
+  *out = snap;
+  return LCC_OK;
+}
+
+static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, reply_data *out,
                            lcc_why *why) {
   const lcc_cmd *cmd = &n->cmd;
   if ((unsigned)cmd->party >= LCC_PARTY_COUNT) return lcc_fail(why, LCC_ERR_INVALID_PARTY, "bad party");
   switch (cmd->kind) {
-    case LCC_CMD_ANSWER: return lcc_call_answer(c, cmd->party, n->text ? n->text : "", out, why);
-    case LCC_CMD_OFFER: return lcc_call_offer(c, cmd->party, out, why);
+    case LCC_CMD_ANSWER: return lcc_call_answer(c, cmd->party, n->text ? n->text : "", &out->text, why);
+    case LCC_CMD_OFFER: return lcc_call_offer(c, cmd->party, &out->text, why);
     case LCC_CMD_ACCEPT_ANSWER: return lcc_call_accept_answer(c, cmd->party, n->text ? n->text : "", why);
     case LCC_CMD_ADD_CANDIDATE:
       return lcc_call_add_candidate(c, cmd->party, n->text, cmd->mid, cmd->mline_index, why);
-    case LCC_CMD_RESTART_ICE: return lcc_call_restart_ice(c, cmd->party, out, why);
+    case LCC_CMD_RESTART_ICE: return lcc_call_restart_ice(c, cmd->party, &out->text, why);
     case LCC_CMD_RESET_LEG: return lcc_call_reset_leg(c, cmd->party, why);
-    case LCC_CMD_STATS: *out = lcc_call_stats_json(c); return LCC_OK;
+    case LCC_CMD_STATS: return stats_of_call(c, &out->stats, why);
     case LCC_CMD_RECORDING_START: return lcc_call_recording(c, LCC_REC_START, why);
     case LCC_CMD_RECORDING_PAUSE: return lcc_call_recording(c, LCC_REC_PAUSE, why);
     case LCC_CMD_RECORDING_RESUME: return lcc_call_recording(c, LCC_REC_RESUME, why);
     case LCC_CMD_RECORDING_STOP: return lcc_call_recording(c, LCC_REC_STOP, why);
     case LCC_CMD_CALL_END:
       g_hash_table_steal(s->calls, cmd->call_id); /* key freed below */
-      end_call(s, c, cmd->call_id, out);
+      end_call(s, c, cmd->call_id, &out->text);
       return LCC_OK;
     default: return lcc_fail(why, LCC_ERR_INTERNAL, "unknown command %d", (int)cmd->kind);
   }
@@ -245,10 +253,13 @@ static lcc_err run_on_call(lcc_server *s, lcc_call *c, const cmd_node *n, char *
 static void run_command(lcc_server *s, cmd_node *n) {
   const lcc_cmd *cmd = &n->cmd;
   lcc_why why = {{0}};
-  char *out = NULL;
+  reply_data out = {0};
   lcc_err err = LCC_OK;
+  atomic_fetch_add_explicit(&s->commands_run, 1, memory_order_relaxed);
   if (cmd->kind == LCC_CMD_CALL_CREATE) {
     err = run_call_create(s, cmd, &why);
+  } else if (cmd->kind == LCC_CMD_STATS_ALL) {
+    err = stats_of_all(s, &out.stats, &why);
   } else if (cmd->kind == LCC_CMD_SET_ICE_SERVERS) {
     size_t n_srv = cmd->n_ice_servers < LCC_MAX_ICE_SERVERS ? cmd->n_ice_servers : LCC_MAX_ICE_SERVERS;
     memcpy(s->opts.ice.ice_servers, cmd->ice_servers, n_srv * sizeof cmd->ice_servers[0]);
@@ -266,11 +277,11 @@ static void run_command(lcc_server *s, cmd_node *n) {
       g_free(key);
       val = NULL; /* freed by the end */
     }
-    emit_reply(s, cmd, err, &why, out);
+    emit_reply(s, cmd, err, &why, &out);
     if (val) lcc_call_after_command(val);
     return;
   }
-  emit_reply(s, cmd, err, &why, out);
+  emit_reply(s, cmd, err, &why, &out);
 }
 
 static gboolean run_commands(gpointer data) {
@@ -353,34 +364,8 @@ lcc_err lcc_server_post(lcc_server *s, const lcc_cmd *cmd) {
   return enqueue(s, n);
 }
 
-lcc_err lcc_server_request(lcc_server *s, const lcc_cmd *cmd, uint32_t timeout_ms, char **text,
-                           lcc_why *why) {
-  *text = NULL;
-  cmd_node *n = copy_command(cmd);
-  if (!n) return LCC_ERR_NO_MEMORY;
-  waiter w = {0};
-  g_mutex_lock(&s->mu);
-  /* Synchronous requests use ids from the top of the range, apart from the owner's. */
-  w.req = n->cmd.req = UINT64_MAX - s->next_sync_req++;
-  w.next = s->waiters;
-  s->waiters = &w;
-  g_mutex_unlock(&s->mu);
-  lcc_err err = enqueue(s, n);
-  g_mutex_lock(&s->mu);
-  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-  while (err == LCC_OK && !w.done)
-    if (!g_cond_wait_until(&s->cond, &s->mu, deadline)) break;
-  for (waiter **pp = &s->waiters; *pp; pp = &(*pp)->next)
-    if (*pp == &w) {
-      *pp = w.next;
-      break;
-    }
-  g_mutex_unlock(&s->mu);
-  if (err != LCC_OK) return err;
-  if (!w.done) return lcc_fail(why, LCC_ERR_TIMEOUT, "the media thread did not answer in %u ms", timeout_ms);
-  if (w.err != LCC_OK && why) *why = w.why;
-  *text = w.text;
-  return w.err;
+uint64_t lcc_server_commands_run(const lcc_server *s) {
+  return atomic_load_explicit(&s->commands_run, memory_order_relaxed);
 }
 
 static lcc_err check_opts(const lcc_server_opts *o, lcc_why *why) {
@@ -405,7 +390,6 @@ lcc_server *lcc_server_create(const lcc_server_opts *opts, void (*notify)(void *
   s->notify = notify;
   s->notify_ctx = ctx;
   g_mutex_init(&s->mu);
-  g_cond_init(&s->cond);
   s->cert = lcc_dtls_cert_create(why);
   if (!s->cert) {
     e = LCC_ERR_DTLS_FAILED;
@@ -418,7 +402,6 @@ lcc_server *lcc_server_create(const lcc_server_opts *opts, void (*notify)(void *
   s->thread = g_thread_new("lcc-media", media_thread, s);
   return s;
 fail:
-  g_cond_clear(&s->cond);
   g_mutex_clear(&s->mu);
   free(s);
 fail_early:
@@ -440,7 +423,6 @@ void lcc_server_destroy(lcc_server *s) {
   g_hash_table_destroy(s->calls);
   lcc_dtls_cert_destroy(s->cert);
   lcc_event_free_list(s->ev_head);
-  g_cond_clear(&s->cond);
   g_mutex_clear(&s->mu);
   free(s);
 }

@@ -11,7 +11,7 @@
  * ever leaves it.
  *
  * Thread: lcc_server_create/destroy on the owner's thread; post, drain and
- * request from any thread. */
+ * lcc_server_commands_run from any thread. */
 #ifndef LCC_SERVER_H
 #define LCC_SERVER_H
 
@@ -43,7 +43,8 @@ typedef enum {
   LCC_CMD_ADD_CANDIDATE,   /* call_id, party, text = "candidate:..." (NULL = end of candidates), mid, mline_index */
   LCC_CMD_RESTART_ICE,     /* call_id, party                       -> reply text = new local offer */
   LCC_CMD_RESET_LEG,       /* call_id, party: drops the party's leg (a reload); the next answer/offer makes a new one */
-  LCC_CMD_STATS,           /* call_id                              -> reply text = stats JSON */
+  LCC_CMD_STATS,           /* call_id                              -> reply stats = that call (n = 1) */
+  LCC_CMD_STATS_ALL,       /* (no call)                            -> reply stats = every live call */
   LCC_CMD_CALL_END,        /* call_id                              -> reply text = summary JSON */
   LCC_CMD_SET_ICE_SERVERS, /* ice_servers: replaces the server list for legs created later */
   LCC_CMD_RECORDING_START, /* call_id: starts recording (no-op when recording) */
@@ -83,12 +84,9 @@ void lcc_server_destroy(lcc_server *s);
  * once destroy has begun. */
 lcc_err lcc_server_post(lcc_server *s, const lcc_cmd *cmd);
 
-/* Posts a command and waits for its reply (for synchronous getStats()). The
- * media thread never waits on the caller, so this cannot deadlock; it gives
- * up with LCC_ERR_TIMEOUT after timeout_ms. *text receives the reply text
- * (transfer full, free()). */
-lcc_err lcc_server_request(lcc_server *s, const lcc_cmd *cmd, uint32_t timeout_ms, char **text,
-                           lcc_why *why);
+/* How many commands the media thread has run so far (each is one visit of
+ * the owner's to the media thread; a stats request for every call is one). */
+uint64_t lcc_server_commands_run(const lcc_server *s);
 
 /* Takes every queued event, oldest first (transfer full: lcc_event_free_list). */
 lcc_event *lcc_server_drain(lcc_server *s);

@@ -22,8 +22,9 @@
 //     sessions: n,                                   // signalling WebSocket sessions open
 //     media: { packetsIn, packetsOut, bytesIn, bytesOut, srtpErrors },
 //                                                    // summed over the live MediaServer calls: use
-//                                                    // sumCallStats(await Promise.all(calls.map((c) => c.getStats())))
+//                                                    // sumCallStats(await media.getStats()) (one media-thread visit)
 //     recordingsActive: n,                           // recordings running now
+//     mediaCommands: n,                              // media.commandsRun: commands the media thread has run
 //   }
 // The media figures are gauges, not counters: they are the sums over the calls
 // alive at scrape time (a call's bytes leave the sum when it ends). For totals
@@ -61,9 +62,9 @@ function plainObject(value, where) {
 }
 
 /**
- * Sums MediaServer call statistics (call.getStats() results, or call summaries)
- * into the `media` and `legs` fields of a collect() snapshot. null entries (a
- * call that ended while being read) are skipped.
+ * Sums MediaServer call statistics (media.getStats()'s array, call.getStats()
+ * results, or call summaries) into the `media` and `legs` fields of a
+ * collect() snapshot. null entries are skipped.
  * @param {Array<any>} statsList
  * @returns {{legs: number, packetsIn: number, packetsOut: number, bytesIn: number, bytesOut: number, srtpErrors: number}}
  */
@@ -189,6 +190,12 @@ function createMetrics({ collect, processMetrics = true } = {}) {
   const recordingsActive = new client.Gauge({
     name: `${PREFIX}recordings_active`, help: 'Recordings running now.', registers,
   });
+  // A counter the MediaServer keeps: each scrape copies its value.
+  const mediaCommands = new client.Counter({
+    name: `${PREFIX}media_commands_total`,
+    help: 'Commands the media thread has run (each a visit from the JS thread: a call method, or one media.getStats() for every call).',
+    registers,
+  });
   const collectSuccess = new client.Gauge({
     name: `${PREFIX}metrics_collect_success`, help: '1 if this scrape could read the service state, else 0.', registers: [base],
   });
@@ -211,6 +218,7 @@ function createMetrics({ collect, processMetrics = true } = {}) {
       bytes: { in: count(media.bytesIn, 'media.bytesIn'), out: count(media.bytesOut, 'media.bytesOut') },
       srtpErrors: count(media.srtpErrors, 'media.srtpErrors'),
       recordingsActive: count(s.recordingsActive, 'recordingsActive'),
+      mediaCommands: count(s.mediaCommands, 'mediaCommands'),
     };
     for (const [state, v] of values.states) calls.set({ state }, v);
     for (const [p, v] of values.paths) callsByPath.set({ path: p }, v);
@@ -222,6 +230,8 @@ function createMetrics({ collect, processMetrics = true } = {}) {
     }
     srtpErrors.set(values.srtpErrors);
     recordingsActive.set(values.recordingsActive);
+    mediaCommands.reset();
+    mediaCommands.inc(values.mediaCommands);
   }
 
   let lastCollectError = null;

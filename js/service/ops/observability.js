@@ -1,7 +1,9 @@
 'use strict';
 // /healthz and /metrics for the call service: the service's events feed the
 // counters, and each scrape reads the gauges from the call store, the live
-// sessions and the MediaServer's calls (js/service/ops/metrics.js renders them).
+// sessions and the MediaServer (js/service/ops/metrics.js renders them). A
+// scrape reads every relayed call's counters with one media.getStats(): one
+// visit to the media thread, whatever the number of calls.
 //
 // /healthz is open (load balancers and orchestrators probe it). /metrics is
 // open too unless a metricsToken is set: it holds counts, never ids or
@@ -19,12 +21,9 @@ function bearerMatches(req, token) {
   return given.length === wanted.length && crypto.timingSafeEqual(given, wanted);
 }
 
-/** Media figures of the calls relayed right now (a call that cannot answer is left out). */
+/** Media figures of the calls relayed right now (one that ended meanwhile is in the ended-call counters). */
 async function liveMediaStats(service) {
-  const calls = service.calls.openIds().map((id) => service.media.getCall(id)).filter(Boolean);
-  // Ended meanwhile: null, counted at the next scrape's summaries.
-  const stats = await Promise.all(calls.map((call) => call.getStats().catch(() => null)));
-  return sumCallStats(stats);
+  return sumCallStats(await service.media.getStats());
 }
 
 /** Recorded calls whose media runs through the server now. */
@@ -37,7 +36,7 @@ async function snapshot(service) {
   const media = await liveMediaStats(service);
   return {
     callsByState: byState, callsByPath: byPath, legs: media.legs, sessions: service.sessions.live, media,
-    recordingsActive: activeRecordings(service),
+    recordingsActive: activeRecordings(service), mediaCommands: service.media.commandsRun,
   };
 }
 

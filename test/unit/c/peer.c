@@ -15,6 +15,7 @@
 #include "transport/ice.h"
 #include "base/rd.h"
 #include "transport/srtp.h"
+#include "relay/stats_json.h"
 
 #define PEER_BUF 1600            /* as LCC_LEG_BUF: a datagram plus the SRTP trailer */
 #define PEER_GATHER_MS 5000      /* host candidates on loopback take milliseconds */
@@ -905,12 +906,36 @@ bool peer_server_connect_call(peer_server *s, const char *call_id, peer *visitor
   return false;
 }
 
+/* Posts c and waits for its reply event (transfer full), or NULL after timeout_ms. */
+static lcc_event *command_reply(peer_server *s, lcc_cmd *c, int timeout_ms) {
+  c->req = ++s->next_req;
+  if (lcc_server_post(s->s, c) != LCC_OK) return NULL;
+  reply_wait w = {s, c->req, NULL};
+  return peer_server_run(s, timeout_ms, reply_arrived, &w) ? w.ev : NULL;
+}
+
+lcc_stats_snapshot *peer_server_stats_all(peer_server *s) {
+  lcc_cmd c = make_cmd(LCC_CMD_STATS_ALL, "", LCC_PARTY_VISITOR, NULL);
+  lcc_event *ev = command_reply(s, &c, 5000);
+  lcc_stats_snapshot *snap = ev && ev->err == LCC_OK ? ev->stats : NULL;
+  if (ev) ev->stats = NULL;
+  lcc_event_free_list(ev);
+  return snap;
+}
+
 char *peer_server_stats(peer_server *s, const char *call_id) {
   lcc_cmd c = make_cmd(LCC_CMD_STATS, call_id, LCC_PARTY_VISITOR, NULL);
+  lcc_event *ev = command_reply(s, &c, 5000);
   char *text = NULL;
-  if (lcc_server_request(s->s, &c, 5000, &text, NULL) != LCC_OK) {
-    free(text);
-    return NULL;
+  if (ev && ev->err == LCC_OK && ev->stats && ev->stats->n == 1) {
+    const lcc_stats_call *st = &ev->stats->calls[0];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", st->id);
+    cJSON_AddNumberToObject(o, "startedAt", (double)st->started_at_ms);
+    cJSON_AddItemToObject(o, "parties", lcc_stats_parties_json(st, false));
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
   }
+  lcc_event_free_list(ev);
   return text;
 }

@@ -194,8 +194,11 @@ bool peer_server_run(peer_server *s, int timeout_ms, bool (*done)(void *arg), vo
  * connected. False with why on any failure or after timeout_ms. */
 bool peer_server_connect_call(peer_server *s, const char *call_id, peer *visitor, peer *agent,
                               int timeout_ms, lcc_why *why);
-/* getStats() of a call (LCC_CMD_STATS through lcc_server_request): the JSON
- * text (transfer full, free()) or NULL. */
+/* getStats() of a call (LCC_CMD_STATS), rendered as getStats()-shaped JSON
+ * by the relay's renderer: the text (transfer full, free()) or NULL. */
 char *peer_server_stats(peer_server *s, const char *call_id);
+/* Every live call's statistics (LCC_CMD_STATS_ALL): the snapshot (transfer
+ * full, free()) or NULL. */
+lcc_stats_snapshot *peer_server_stats_all(peer_server *s);
 
 #endif

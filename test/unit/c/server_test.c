@@ -1,26 +1,29 @@
 /* The whole core over loopback, without Node or a browser: one server's leg
  * offers, another server's leg answers, candidates trickle between them, and
  * ICE + DTLS-SRTP connect for real. Also: the errors a user sees for a
- * malformed offer, a garbage candidate and a wrong fingerprint, and a clean
- * shutdown (run under valgrind and ASan). */
+ * malformed offer, a garbage candidate and a wrong fingerprint, every live
+ * call's stats in one command, and a clean shutdown (run under valgrind and
+ * ASan). */
 #include <glib.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "peer.h"
 #include "server/server.h"
 
+/* One server driven by hand (the helpers in peer.h drive it for real peers). */
 typedef struct {
   lcc_server *s;
   lcc_event *events; /* everything drained so far, oldest first */
   lcc_event *tail;
   uint64_t next_req;
-} peer;
+} side;
 
 static void notify(void *ctx) { (void)ctx; }
 
-static void pump(peer *p) {
+static void pump(side *p) {
   lcc_event *ev = lcc_server_drain(p->s);
   while (ev) {
     lcc_event *next = ev->next;
@@ -32,7 +35,7 @@ static void pump(peer *p) {
   }
 }
 
-static bool start_on(peer *p, const char *call_id, const char *listen) {
+static bool start_on(side *p, const char *call_id, const char *listen) {
   lcc_server_opts o;
   lcc_server_opts_init(&o);
   strcpy(o.ice.listen_addresses[0], listen);
@@ -50,15 +53,15 @@ static bool start_on(peer *p, const char *call_id, const char *listen) {
   return lcc_server_post(p->s, &c) == LCC_OK;
 }
 
-static bool start(peer *p, const char *call_id) { return start_on(p, call_id, "127.0.0.1"); }
+static bool start(side *p, const char *call_id) { return start_on(p, call_id, "127.0.0.1"); }
 
-static void stop(peer *p) {
+static void stop(side *p) {
   lcc_server_destroy(p->s);
   lcc_event_free_list(p->events);
 }
 
 /* Posts a command and waits (bounded) for its reply; returns the reply event. */
-static lcc_event *request(peer *p, lcc_cmd *c) {
+static lcc_event *request(side *p, lcc_cmd *c) {
   c->req = ++p->next_req;
   if (lcc_server_post(p->s, c) != LCC_OK) return NULL;
   for (int i = 0; i < 500; i++) {
@@ -77,7 +80,7 @@ static lcc_cmd cmd(lcc_cmd_kind kind, const char *call_id, lcc_party party, cons
 }
 
 /* Forwards candidates drained from `from` that were not forwarded yet. */
-static void forward_candidates(peer *from, lcc_event **cursor, peer *to, const char *to_call,
+static void forward_candidates(side *from, lcc_event **cursor, side *to, const char *to_call,
                                lcc_party to_party) {
   for (lcc_event *ev = *cursor ? (*cursor)->next : from->events; ev; ev = ev->next) {
     *cursor = ev;
@@ -89,7 +92,7 @@ static void forward_candidates(peer *from, lcc_event **cursor, peer *to, const c
   }
 }
 
-static lcc_leg_state last_state(peer *p, lcc_party party, lcc_event **failure) {
+static lcc_leg_state last_state(side *p, lcc_party party, lcc_event **failure) {
   lcc_leg_state st = LCC_STATE_NEW;
   for (lcc_event *ev = p->events; ev; ev = ev->next)
     if (ev->kind == LCC_EV_STATE && ev->party == party) {
@@ -100,7 +103,7 @@ static lcc_leg_state last_state(peer *p, lcc_party party, lcc_event **failure) {
 }
 
 /* a offers (agent leg), b answers (visitor leg); returns once both settle. */
-static void negotiate_and_wait(peer *a, peer *b, lcc_leg_state *sa, lcc_leg_state *sb) {
+static void negotiate_and_wait(side *a, side *b, lcc_leg_state *sa, lcc_leg_state *sb) {
   lcc_cmd c = cmd(LCC_CMD_OFFER, "a", LCC_PARTY_AGENT, NULL);
   lcc_event *offer = request(a, &c);
   CHECK(offer && offer->err == LCC_OK && offer->text);
@@ -128,7 +131,7 @@ static void negotiate_and_wait(peer *a, peer *b, lcc_leg_state *sa, lcc_leg_stat
 }
 
 static void test_connect_over_loopback(void) {
-  peer a, b;
+  side a, b;
   CHECK(start(&a, "a") && start(&b, "b"));
   lcc_leg_state sa = LCC_STATE_NEW, sb = LCC_STATE_NEW;
   gint64 t0 = g_get_monotonic_time();
@@ -137,13 +140,22 @@ static void test_connect_over_loopback(void) {
   CHECK_EQ_STR(lcc_leg_state_name(sa), "connected");
   CHECK_EQ_STR(lcc_leg_state_name(sb), "connected");
 
-  char *stats = NULL;
+  /* One call's stats come back as a snapshot of one, plain structs. */
   lcc_cmd c = cmd(LCC_CMD_STATS, "b", LCC_PARTY_VISITOR, NULL);
-  CHECK_EQ_INT(lcc_server_request(b.s, &c, 2000, &stats, NULL), LCC_OK);
-  CHECK(stats && strstr(stats, "\"srtpProfile\":\"AEAD_AES_128_GCM\""));
-  CHECK(stats && strstr(stats, "\"dtlsRole\":\"client\"")); /* the answerer took the active role */
-  CHECK(stats && strstr(stats, "\"address\":\"127.0.0.1\""));
-  free(stats);
+  lcc_event *st = request(&b, &c);
+  CHECK(st && st->err == LCC_OK && st->stats && st->stats->n == 1 && !st->text);
+  if (st && st->stats && st->stats->n == 1) {
+    const lcc_stats_call *sc = &st->stats->calls[0];
+    const lcc_stats_leg *leg = &sc->parties[LCC_PARTY_VISITOR];
+    CHECK_EQ_STR(sc->id, "b");
+    CHECK(leg->present && !sc->parties[LCC_PARTY_AGENT].present);
+    CHECK_EQ_INT(leg->state, LCC_STATE_CONNECTED);
+    CHECK_EQ_STR(leg->srtp_profile, "AEAD_AES_128_GCM");
+    CHECK(leg->has_dtls && leg->dtls_client); /* the answerer took the active role */
+    CHECK(leg->has_pair);
+    CHECK_EQ_STR(leg->local.address, "127.0.0.1");
+    CHECK(leg->connected_at_ms > 0);
+  }
 
   c = cmd(LCC_CMD_CALL_END, "b", LCC_PARTY_VISITOR, NULL);
   lcc_event *end = request(&b, &c);
@@ -171,7 +183,7 @@ static size_t heap_in_use(void) {
  * decided and the text it sent, not parsed SDP: 1088 KiB before issue 10,
  * about 340 KiB after, the leg's own part ~10 KiB. */
 static void test_heap_per_leg(void) {
-  peer a, b;
+  side a, b;
   CHECK(start(&a, "a") && start(&b, "b"));
   g_usleep(50000); /* the server threads have started */
   size_t before = heap_in_use();
@@ -192,7 +204,7 @@ static void test_heap_per_leg(void) {
 }
 
 static void test_errors(void) {
-  peer a;
+  side a;
   CHECK(start(&a, "a"));
   lcc_cmd c = cmd(LCC_CMD_ANSWER, "a", LCC_PARTY_VISITOR, "v=0\r\nthis is not sdp\r\n");
   lcc_event *ev = request(&a, &c);
@@ -218,7 +230,7 @@ static void test_errors(void) {
 /* A listen address that is not an IP is the caller's option error, and the
  * leg's reply says so (not ERR_ICE_FAILED: the agent's code reaches JS). */
 static void test_bad_listen_address(void) {
-  peer a;
+  side a;
   CHECK(start_on(&a, "a", "not-an-ip"));
   lcc_cmd c = cmd(LCC_CMD_OFFER, "a", LCC_PARTY_AGENT, NULL);
   lcc_event *ev = request(&a, &c);
@@ -230,7 +242,7 @@ static void test_bad_listen_address(void) {
 /* The answerer is told a fingerprint that is not the offerer's certificate:
  * its leg must fail with ERR_FINGERPRINT_MISMATCH. */
 static void test_fingerprint_mismatch(void) {
-  peer a, b;
+  side a, b;
   CHECK(start(&a, "a") && start(&b, "b"));
   lcc_cmd c = cmd(LCC_CMD_OFFER, "a", LCC_PARTY_AGENT, NULL);
   lcc_event *offer = request(&a, &c);
@@ -260,11 +272,119 @@ static void test_fingerprint_mismatch(void) {
   stop(&b);
 }
 
+/* --- every call's stats in one command (LCC_CMD_STATS_ALL) --- */
+
+typedef struct {
+  const peer *p;
+  uint64_t n;
+} rtp_wait;
+
+static bool audio_arrived(void *arg) {
+  rtp_wait *w = arg;
+  return peer_stats(w->p)->rtp_in_slot[LCC_SLOT_AUDIO] >= w->n;
+}
+
+/* Sends n audio packets from `from`; waits until `to` has received them all. */
+static void send_audio(peer_server *srv, peer *from, peer *to, int n) {
+  const peer_media *m = peer_media_slot(from, LCC_SLOT_AUDIO);
+  uint8_t payload[40] = {0};
+  uint64_t before = peer_stats(to)->rtp_in_slot[LCC_SLOT_AUDIO];
+  for (int i = 0; i < n; i++) {
+    peer_rtp pkt = {.pt = m->pt, .ssrc = m->ssrc, .seq = (uint16_t)(100 + i), .ts = (uint32_t)(960 * i),
+                    .payload = payload, .len = sizeof payload};
+    CHECK(peer_send_rtp(from, &pkt));
+  }
+  rtp_wait w = {to, before + (uint64_t)n};
+  CHECK(peer_server_run(srv, 5000, audio_arrived, &w));
+}
+
+static const lcc_stats_call *find_call(const lcc_stats_snapshot *snap, const char *id) {
+  for (size_t i = 0; snap && i < snap->n; i++)
+    if (strcmp(snap->calls[i].id, id) == 0) return &snap->calls[i];
+  return NULL;
+}
+
+/* Two relayed calls with different traffic and a call without legs: one
+ * command (the media thread's count of commands goes up by one) returns all
+ * three, each with its own counters, equal to what one call's stats say. */
+static void test_stats_of_every_call(void) {
+  GMainContext *ctx = g_main_context_new();
+  lcc_why why = {{0}};
+  peer_server *srv = peer_server_create(ctx, NULL, &why);
+  CHECK(srv != NULL);
+  if (!srv) {
+    g_main_context_unref(ctx);
+    return;
+  }
+  peer_opts po = {.no_log = true};
+  peer *v1 = peer_create(ctx, "v1", &po, &why), *a1 = peer_create(ctx, "a1", &po, &why);
+  peer *v2 = peer_create(ctx, "v2", &po, &why), *a2 = peer_create(ctx, "a2", &po, &why);
+  bool up = v1 && a1 && v2 && a2 && peer_server_connect_call(srv, "one", v1, a1, 20000, &why) &&
+            peer_server_connect_call(srv, "two", v2, a2, 20000, &why);
+  if (!up) fprintf(stderr, "  calls did not connect: %s\n", why.msg);
+  CHECK(up);
+  lcc_cmd c = {.kind = LCC_CMD_CALL_CREATE, .mline_index = -1};
+  strcpy(c.call_id, "idle");
+  CHECK_EQ_INT(peer_server_command(srv, &c, 5000, NULL, &why), LCC_OK);
+  if (up) {
+    send_audio(srv, v1, a1, 30);
+    send_audio(srv, v2, a2, 12);
+    send_audio(srv, a2, v2, 7);
+  }
+
+  uint64_t runs = lcc_server_commands_run(peer_server_lcc(srv));
+  lcc_stats_snapshot *all = peer_server_stats_all(srv);
+  CHECK_EQ_INT(lcc_server_commands_run(peer_server_lcc(srv)) - runs, 1);
+  CHECK(all && all->n == 3);
+  const lcc_stats_call *one = find_call(all, "one"), *two = find_call(all, "two"), *idle = find_call(all, "idle");
+  CHECK(one && two && idle);
+  if (up && one && two && idle) {
+    CHECK_EQ_INT(one->parties[LCC_PARTY_VISITOR].audio.packets_in, 30);
+    CHECK_EQ_INT(one->parties[LCC_PARTY_AGENT].audio.packets_out, 30);
+    CHECK_EQ_INT(one->parties[LCC_PARTY_AGENT].audio.packets_in, 0);
+    CHECK_EQ_INT(one->parties[LCC_PARTY_VISITOR].audio.bytes_in, peer_stats(v1)->bytes_out_slot[LCC_SLOT_AUDIO]);
+    CHECK_EQ_INT(two->parties[LCC_PARTY_VISITOR].audio.packets_in, 12);
+    CHECK_EQ_INT(two->parties[LCC_PARTY_AGENT].audio.packets_out, 12);
+    CHECK_EQ_INT(two->parties[LCC_PARTY_AGENT].audio.packets_in, 7);
+    CHECK_EQ_INT(two->parties[LCC_PARTY_VISITOR].audio.packets_out, 7);
+    for (int p = 0; p < LCC_PARTY_COUNT; p++) {
+      CHECK_EQ_INT(one->parties[p].state, LCC_STATE_CONNECTED);
+      CHECK(one->parties[p].audio.active && one->parties[p].srtp_profile[0]);
+      CHECK(!idle->parties[p].present);
+    }
+    CHECK(one->started_at_ms > 0 && idle->started_at_ms >= one->started_at_ms);
+    /* One call's own command reports the same counters. */
+    char *text = peer_server_stats(srv, "two");
+    CHECK(text && strstr(text, "\"packetsIn\":12") && strstr(text, "\"packetsOut\":7"));
+    free(text);
+  }
+  free(all);
+
+  /* An ended call leaves the snapshot. */
+  c.kind = LCC_CMD_CALL_END;
+  strcpy(c.call_id, "one");
+  char *summary = NULL;
+  CHECK_EQ_INT(peer_server_command(srv, &c, 5000, &summary, &why), LCC_OK);
+  CHECK(summary && strstr(summary, "\"packetsIn\":30") && !strstr(summary, "selectedCandidatePair"));
+  free(summary);
+  all = peer_server_stats_all(srv);
+  CHECK(all && all->n == 2 && !find_call(all, "one") && find_call(all, "two") && find_call(all, "idle"));
+  free(all);
+
+  peer_server_destroy(srv);
+  peer_destroy(v1);
+  peer_destroy(a1);
+  peer_destroy(v2);
+  peer_destroy(a2);
+  g_main_context_unref(ctx);
+}
+
 int main(void) {
   test_connect_over_loopback();
   test_heap_per_leg();
   test_errors();
   test_bad_listen_address();
   test_fingerprint_mismatch();
+  test_stats_of_every_call();
   return check_done("server");
 }

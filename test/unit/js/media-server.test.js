@@ -193,6 +193,67 @@ describe('MediaServer and Call (native)', function () {
     assert.deepStrictEqual(Object.keys(stats.parties).sort(), ['agent', 'visitor']);
   });
 
+  it('media.getStats() resolves with every live call in creation order, each equal to its call.getStats(), in one media-thread command', async () => {
+    const media = server();
+    const calls = ['first', 'second', 'third', 'fourth'].map((id) => media.createCall({ id }));
+    await Promise.all(calls.map((c) => c.ready));
+    await calls[0].offer('visitor');
+    await calls[1].offer('agent');
+    await calls[1].offer('visitor');
+    const before = media.commandsRun;
+    const pending = media.getStats();
+    assert.strictEqual(await Promise.race([pending, Promise.resolve('not yet')]), 'not yet', 'settled by the reply event, not in the call');
+    const all = await pending;
+    assert.strictEqual(media.commandsRun - before, 1, 'one command for four calls');
+    assert.deepStrictEqual(all.map((s) => s.id), ['first', 'second', 'third', 'fourth']);
+    for (const [i, call] of calls.entries()) assert.deepStrictEqual(all[i], await call.getStats(), `${call.id}: same shape and values as call.getStats()`);
+    assert.strictEqual(media.commandsRun - before, 5, 'then one command per call.getStats()');
+    assert.deepStrictEqual([all[0].parties.visitor.state, all[0].parties.agent], ['new', null]);
+    assert.strictEqual(all[1].parties.agent.iceRole, 'controlling');
+    assert.strictEqual(all[1].parties.visitor.srtpProfile, null, 'not keyed yet');
+    assert.deepStrictEqual(all[2].parties, { visitor: null, agent: null });
+    assert.strictEqual(new Date(all[3].startedAt).toISOString(), all[3].startedAt);
+  });
+
+  it('media.getStats() keeps a call that ends after its visit and leaves it out once ended; an idle server resolves with []', async () => {
+    const media = server();
+    assert.deepStrictEqual(await media.getStats(), []);
+    const calls = ['a', 'b', 'c'].map((id) => media.createCall({ id }));
+    await Promise.all(calls.map((c) => c.ready));
+    await calls[1].offer('visitor');
+    const during = media.getStats(); // posted before the end: the core reads 'b' before ending it
+    const ending = calls[1].end();
+    const [stats, summary] = await Promise.all([during, ending]);
+    assert.deepStrictEqual(stats.map((s) => s.id), ['a', 'b', 'c']);
+    assert.strictEqual(stats[1].parties.visitor.state, 'new', 'read before the end');
+    assert.strictEqual(summary.parties.visitor.state, 'closed');
+    assert.deepStrictEqual((await media.getStats()).map((s) => s.id), ['a', 'c']);
+    await calls[0].end();
+    assert.deepStrictEqual((await media.getStats()).map((s) => s.id), ['c']);
+  });
+
+  it('media.getStats() reports a call the core has not created yet (ICE server names resolving) without legs', async () => {
+    const media = server({ iceServers: 'stun:localhost:3478' });
+    const call = media.createCall({ id: 'early' });
+    const stats = await media.getStats(); // posted before the call's creation, which waits for the name
+    assert.deepStrictEqual(stats.map((s) => s.parties), [{ visitor: null, agent: null }]);
+    assert.strictEqual(stats[0].id, 'early');
+    await call.ready;
+    assert.deepStrictEqual((await media.getStats()).map((s) => s.id), ['early']);
+  });
+
+  it('media.getStats() on a closed MediaServer rejects with ERR_SERVER_CLOSED; commandsRun stays readable', async () => {
+    const media = server();
+    const call = media.createCall({ id: 'x' });
+    await call.ready;
+    await media.close();
+    const runs = media.commandsRun;
+    assert.ok(runs >= 2, `callCreate and callEnd ran: ${runs}`);
+    await rejectsWith(media.getStats(), 'ERR_SERVER_CLOSED');
+    await assert.rejects(media.getStats(), /media\.getStats\(\): the media server is closed/);
+    assert.strictEqual(media.commandsRun, runs);
+  });
+
   it('a host name in iceServers is resolved before the first command of a call (localhost, from /etc/hosts)', async () => {
     const warnings = [];
     const media = server({ iceServers: 'stun:localhost:3478, u:p@turn:localhost:3478?transport=tcp' });
@@ -238,6 +299,9 @@ describe('MediaServer and Call (native)', function () {
     assert.strictEqual(leg.selectedCandidatePair.local.address, '127.0.0.1');
     assert.strictEqual(leg.selectedCandidatePair.remote.address, '127.0.0.1');
     assert.match(String(leg.srtpProfile), /AES/);
+    const [every] = await a.getStats();
+    assert.deepStrictEqual(every.parties.agent.selectedCandidatePair, leg.selectedCandidatePair, 'media.getStats() shows the same pair');
+    assert.deepStrictEqual([every.parties.agent.state, every.parties.agent.srtpProfile, every.parties.agent.dtlsRole], [leg.state, leg.srtpProfile, leg.dtlsRole]);
     assert.strictEqual((await ca.getStats()).parties.visitor, null, 'the other party has no leg yet');
     await ca.end();
     await cb.end();

@@ -69,6 +69,7 @@ describe('metrics: createMetrics', function () {
           sessions: 3,
           media: { packetsIn: 100, packetsOut: 90, bytesIn: 12000, bytesOut: 11000, srtpErrors: 1 },
           recordingsActive: 1,
+          mediaCommands: 40 + calls,
         };
       },
     });
@@ -88,10 +89,14 @@ describe('metrics: createMetrics', function () {
     assert.strictEqual(s['lcc_media_bytes{direction="out"}'], 11000);
     assert.strictEqual(s.lcc_media_srtp_errors, 1);
     assert.strictEqual(s.lcc_recordings_active, 1);
+    assert.strictEqual(s.lcc_media_commands_total, 41, "the MediaServer's count, copied");
     assert.strictEqual(s.lcc_metrics_collect_success, 1);
     active = 3;
-    s = samples(await m.render());
+    const text = await m.render();
+    s = samples(text);
     assert.strictEqual(calls, 2);
+    assert.strictEqual(s.lcc_media_commands_total, 42, 'the next scrape copies the new count (not a sum)');
+    assert.match(text, /^# TYPE lcc_media_commands_total counter$/m);
     assert.strictEqual(s['lcc_calls{state="active"}'], 3);
     assert.strictEqual(s['lcc_calls_by_path{path="relay"}'], 2);
   });

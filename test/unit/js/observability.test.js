@@ -62,7 +62,7 @@ describe('call service /healthz and /metrics', function () {
     assert.ok(!after.includes(SECRET) && !after.includes(a.id), 'no secrets or call ids in metrics');
   });
 
-  it("counts the legs of the open calls' MediaServer calls (read with the asynchronous call.getStats())", async () => {
+  it("counts the legs of the open calls' MediaServer calls (read with the asynchronous media.getStats())", async () => {
     const scrape = async () => (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text();
     const { id } = (await api({ method: 'POST', path: '/api/calls', body: { roomId: 'r-legs' } })).body;
     const before = sample(await scrape(), 'lcc_media_legs');
@@ -72,5 +72,21 @@ describe('call service /healthz and /metrics', function () {
     assert.strictEqual(sample(await scrape(), 'lcc_media_legs') - before, 2);
     await media.end();
     assert.strictEqual(sample(await scrape(), 'lcc_media_legs'), before);
+  });
+
+  it('a scrape with 6 relayed calls costs the media thread one command (lcc_media_commands_total goes up by 1)', async () => {
+    const scrape = async () => (await fetch(`${url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text();
+    const calls = [];
+    for (let i = 0; i < 6; i++) {
+      const { id } = (await api({ method: 'POST', path: '/api/calls', body: { roomId: `r-visit-${i}` } })).body;
+      const call = service.media.createCall({ id });
+      await call.offer('visitor');
+      calls.push(call);
+    }
+    const first = await scrape();
+    const second = await scrape();
+    assert.ok(sample(first, 'lcc_media_legs') >= 6);
+    assert.strictEqual(sample(second, 'lcc_media_commands_total') - sample(first, 'lcc_media_commands_total'), 1);
+    for (const call of calls) await call.end();
   });
 });
