@@ -59,6 +59,10 @@ export interface MediaServerOptions {
   disconnectedAfterMs?: number;
   /** Deadline for the DTLS handshake once ICE connects; then the leg fails. 1000–600000, default 15000. */
   dtlsTimeoutMs?: number;
+  /** ICE over TCP (RFC 6544): gather passive TCP candidates, check TCP ones. Default false. */
+  iceTcp?: boolean;
+  /** Check parties' candidates in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). Default true. */
+  allowPrivateCandidates?: boolean;
 }
 
 /** Options of MediaServer#createCall(). */

@@ -178,7 +178,9 @@ static bool read_opts(napi_env env, napi_value obj, lcc_server_opts *opts) {
       !read_ice_servers(env, obj, opts->ice.ice_servers, &opts->ice.n_ice_servers) ||
       !get_str(env, obj, "recordingsDir", opts->recordings_dir, sizeof opts->recordings_dir, false) ||
       !get_u32(env, obj, "disconnectedAfterMs", UINT32_MAX, &opts->disconnected_after_ms) ||
-      !get_u32(env, obj, "dtlsTimeoutMs", UINT32_MAX, &opts->dtls_timeout_ms))
+      !get_u32(env, obj, "dtlsTimeoutMs", UINT32_MAX, &opts->dtls_timeout_ms) ||
+      !get_bool(env, obj, "iceTcp", &opts->ice.tcp) ||
+      !get_bool(env, obj, "denyPrivateCandidates", &opts->ice.deny_private))
     return false;
   opts->ice.port_min = (uint16_t)port_min;
   opts->ice.port_max = (uint16_t)port_max;

@@ -68,6 +68,8 @@ class MediaServer extends EventEmitter {
         recordingsDir: opts.recordingsDir,
         disconnectedAfterMs: opts.disconnectedAfterMs,
         dtlsTimeoutMs: opts.dtlsTimeoutMs,
+        iceTcp: opts.iceTcp,
+        denyPrivateCandidates: !opts.allowPrivateCandidates,
       }, this._dispatcher);
     } catch (err) {
       throw fromNative(err);

@@ -22,6 +22,8 @@ const MAX_PATH_BYTES = 1023; // recordings_dir[1024]
  * @property {string} [recordingsDir='./recordings'] where recordings are written
  * @property {number} [disconnectedAfterMs=5000] silence after which a connected leg is 'disconnected' (500–600000)
  * @property {number} [dtlsTimeoutMs=15000] DTLS handshake deadline once ICE connects (1000–600000)
+ * @property {boolean} [iceTcp=false] ICE over TCP (RFC 6544): also gather passive TCP candidates and check TCP ones
+ * @property {boolean} [allowPrivateCandidates=true] check parties' candidates in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)
  */
 /**
  * Options of `media.createCall(options)`.
@@ -41,6 +43,8 @@ const DEFAULTS = Object.freeze({
   retentionDays: 0, // 0 = keep recordings forever
   disconnectedAfterMs: 5000,
   dtlsTimeoutMs: 15000,
+  iceTcp: false, // opt-in: libnice's passive TCP socket accepts without a cap (docs/security.md)
+  allowPrivateCandidates: true,
 });
 
 const CALL_DEFAULTS = Object.freeze({ record: false });
@@ -65,6 +69,12 @@ function checkIp(value, name) {
 
 function checkInt(value, name, min, max) {
   if (!Number.isInteger(value) || value < min || value > max) throw invalidOption(name, `an integer ${min}–${max}`, value);
+  return value;
+}
+
+function checkBool(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidOption(name, 'true or false', value);
   return value;
 }
 
@@ -104,7 +114,7 @@ function recordingsDir(value) {
  * @param {object} [options]
  * @returns {{listenAddresses: string[], announcedAddress: string|null, ports: {min: number, max: number},
  *   iceServers: object[], nativeIceServers: object[], recordingsDir: string,
- *   disconnectedAfterMs: number, dtlsTimeoutMs: number}}
+ *   disconnectedAfterMs: number, dtlsTimeoutMs: number, iceTcp: boolean, allowPrivateCandidates: boolean}}
  * @throws {LccError} ERR_INVALID_OPTION
  */
 function validateServerOptions(options) {
@@ -123,6 +133,8 @@ function validateServerOptions(options) {
     retentionDays: options.retentionDays === undefined ? DEFAULTS.retentionDays : checkInt(options.retentionDays, 'retentionDays', 0, 36500),
     disconnectedAfterMs: options.disconnectedAfterMs === undefined ? DEFAULTS.disconnectedAfterMs : checkInt(options.disconnectedAfterMs, 'disconnectedAfterMs', 500, 600000),
     dtlsTimeoutMs: options.dtlsTimeoutMs === undefined ? DEFAULTS.dtlsTimeoutMs : checkInt(options.dtlsTimeoutMs, 'dtlsTimeoutMs', 1000, 600000),
+    iceTcp: checkBool(options.iceTcp, 'iceTcp', DEFAULTS.iceTcp),
+    allowPrivateCandidates: checkBool(options.allowPrivateCandidates, 'allowPrivateCandidates', DEFAULTS.allowPrivateCandidates),
   };
 }
 

@@ -22,6 +22,8 @@ const ENV = Object.freeze({
   LCC_ANNOUNCED_ADDRESS: 'public IP announced in candidates when behind 1:1 NAT (default none)',
   LCC_MEDIA_PORTS: 'UDP/TCP port range for media, MIN-MAX (default 40000-49999)',
   LCC_ICE_SERVERS: "STUN/TURN for the server's own ICE agents, in Rocket.Chat's WebRTC_Servers format",
+  LCC_ICE_TCP: 'set 1 to also offer ICE over TCP on the media ports (default 0: TCP-only parties come through TURN)',
+  LCC_ALLOW_PRIVATE_CANDIDATES: "set 0 so the server never checks parties' candidates in private ranges (default 1)",
   LCC_TURN_SECRET: 'coturn static-auth-secret: the service mints short-lived TURN credentials',
   LCC_TURN_URLS: 'comma-separated turn:/turns: URLs of that coturn',
   LCC_TURN_TTL: 'lifetime of minted TURN credentials in seconds (default 3600)',
@@ -53,6 +55,15 @@ function listVar(env, name) {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * Creates dir for this user alone (0700: it holds the secret and the call
+ * records), and tightens one an earlier version made group- or world-readable.
+ */
+function makePrivateDir(dir) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (fs.statSync(dir).mode & 0o077) fs.chmodSync(dir, 0o700);
+}
+
 /** The secret from LCC_SECRET, else the one kept in dataDir/secret (made on first start, mode 0600). */
 function loadSecret(env, dataDir) {
   if (env.LCC_SECRET !== undefined && env.LCC_SECRET !== '') {
@@ -60,7 +71,7 @@ function loadSecret(env, dataDir) {
     return { secret: env.LCC_SECRET, source: 'LCC_SECRET' };
   }
   const file = path.join(dataDir, 'secret');
-  fs.mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   try {
     return { secret: fs.readFileSync(file, 'utf8').trim(), source: file };
   } catch (err) {
@@ -82,6 +93,11 @@ function mediaOptions(env, recordingsDir) {
     const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(env.LCC_MEDIA_PORTS);
     if (!m) throw configError('LCC_MEDIA_PORTS', `must be MIN-MAX, e.g. 40000-49999, got '${env.LCC_MEDIA_PORTS}'`);
     media.ports = { min: Number(m[1]), max: Number(m[2]) };
+  }
+  for (const [flag, option] of [['LCC_ICE_TCP', 'iceTcp'], ['LCC_ALLOW_PRIVATE_CANDIDATES', 'allowPrivateCandidates']]) {
+    if (env[flag] === undefined || env[flag] === '') continue;
+    if (env[flag] !== '0' && env[flag] !== '1') throw configError(flag, `must be 0 or 1, got '${env[flag]}'`);
+    media[option] = env[flag] === '1';
   }
   if (env.LCC_ICE_SERVERS) {
     try {

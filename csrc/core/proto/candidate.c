@@ -126,3 +126,33 @@ lcc_err lcc_candidate_parse(const char *text, size_t len, lcc_candidate *c, lcc_
   c->port = (uint16_t)port;
   return extensions(f + 8, n - 8, c, why);
 }
+
+static lcc_ip_scope ipv4_scope(const uint8_t a[4]) {
+  if (a[0] == 0) return LCC_IP_UNSPECIFIED;
+  if (a[0] == 127) return LCC_IP_LOOPBACK;
+  if (a[0] == 169 && a[1] == 254) return LCC_IP_LINK_LOCAL;
+  if (a[0] >= 224) return LCC_IP_MULTICAST; /* 224/4 multicast, 240/4 reserved, broadcast */
+  if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xF0) == 16) || (a[0] == 192 && a[1] == 168) ||
+      (a[0] == 100 && (a[1] & 0xC0) == 64))
+    return LCC_IP_PRIVATE;
+  return LCC_IP_PUBLIC;
+}
+
+lcc_ip_scope lcc_ip_scope_of(const char *ip) {
+  uint8_t a[16];
+  if (inet_pton(AF_INET, ip, a) == 1) return ipv4_scope(a);
+  if (inet_pton(AF_INET6, ip, a) != 1) return LCC_IP_INVALID;
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (memcmp(a, mapped, sizeof mapped) == 0) return ipv4_scope(a + 12);
+  static const uint8_t zero[16] = {0};
+  if (memcmp(a, zero, 15) == 0) return a[15] == 1 ? LCC_IP_LOOPBACK : a[15] == 0 ? LCC_IP_UNSPECIFIED : LCC_IP_PUBLIC;
+  if (a[0] == 0xFF) return LCC_IP_MULTICAST;
+  if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) return LCC_IP_LINK_LOCAL;
+  if ((a[0] & 0xFE) == 0xFC) return LCC_IP_PRIVATE;
+  return LCC_IP_PUBLIC;
+}
+
+const char *lcc_ip_scope_name(lcc_ip_scope scope) {
+  static const char *const names[] = {"invalid", "public", "private", "loopback", "link-local", "multicast", "unspecified"};
+  return (unsigned)scope < sizeof names / sizeof names[0] ? names[scope] : "invalid";
+}

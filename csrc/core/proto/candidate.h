@@ -30,4 +30,20 @@ typedef struct {
  * with why naming the bad field. */
 lcc_err lcc_candidate_parse(const char *text, size_t len, lcc_candidate *out, lcc_why *why);
 
+/* Where a numeric IP address points (RFC 6890 special-purpose ranges): what
+ * the server decides whether to send connectivity checks to. An IPv4-mapped
+ * IPv6 address (::ffff:a.b.c.d) counts as its IPv4 address. */
+typedef enum {
+  LCC_IP_INVALID = 0,  /* not a numeric IP (an mDNS name, garbage) */
+  LCC_IP_PUBLIC,
+  LCC_IP_PRIVATE,      /* 10/8, 172.16/12, 192.168/16, 100.64/10 (CGN), fc00::/7 (ULA) */
+  LCC_IP_LOOPBACK,     /* 127/8, ::1 */
+  LCC_IP_LINK_LOCAL,   /* 169.254/16, fe80::/10 */
+  LCC_IP_MULTICAST,    /* 224/4, 255.255.255.255, ff00::/8 */
+  LCC_IP_UNSPECIFIED   /* 0/8, :: */
+} lcc_ip_scope;
+
+lcc_ip_scope lcc_ip_scope_of(const char *ip);
+const char *lcc_ip_scope_name(lcc_ip_scope scope);
+
 #endif

@@ -3,8 +3,10 @@
  * mode so that this file, not libopusenc, decides when pages reach the disk.
  * See mixer.h for the model. Thread: the caller's (one at a time). */
 #include "mixer.h"
+#include "files.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <opus/opus.h>
 #include <opus/opusenc.h>
 #include <stdio.h>
@@ -498,6 +500,19 @@ void lcc_mixer_resume(lcc_mixer *m, uint64_t now_us) {
 
 /* ---- lifetime ----------------------------------------------------------- */
 
+/* A new file (never an earlier recording's), with the recordings' mode. */
+static FILE *create_file(const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, LCC_REC_FILE_MODE);
+  if (fd < 0) return NULL;
+  FILE *f = fdopen(fd, "wb");
+  if (!f) {
+    int err = errno;
+    close(fd);
+    errno = err;
+  }
+  return f;
+}
+
 lcc_mixer *lcc_mixer_open(const char *path, const lcc_mixer_info *info, lcc_why *why) {
   lcc_mixer *m = calloc(1, sizeof *m);
   if (!m) {
@@ -518,9 +533,11 @@ lcc_mixer *lcc_mixer_open(const char *path, const lcc_mixer_info *info, lcc_why 
   }
   m->enc = create_encoder(info, why);
   if (!m->enc) goto fail;
-  m->f = fopen(path, "wb");
+  m->f = create_file(path);
   if (!m->f) {
-    lcc_fail(why, LCC_ERR_RECORDING_FAILED, "%s: %s", path, strerror(errno));
+    int err = errno;
+    lcc_fail(why, LCC_ERR_RECORDING_FAILED, "cannot create %s: %s%s", path, strerror(err),
+             err == EEXIST ? " (refusing to overwrite an earlier recording)" : "");
     goto fail;
   }
   int r = ope_encoder_flush_header(m->enc);

@@ -4,6 +4,7 @@
  * page at a time, so a failed write can be cut back to the last whole page.
  * Thread: the recorder thread that owns the writer. */
 #include "ogg_opus.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -302,7 +303,7 @@ lcc_ogg_opus *lcc_ogg_opus_open(const char *path, const lcc_ogg_opus_info *info,
     return NULL;
   }
   build_tags(w->tags, info);
-  w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, LCC_REC_FILE_MODE);
   if (w->fd < 0) {
     int err = errno;
     lcc_fail(why, LCC_ERR_RECORDING_FAILED, "cannot create %s: %s%s", path, strerror(err),

@@ -6,6 +6,7 @@
  * Thread: lcc_recorder_start/audio/pause/resume/stop on the media thread;
  * everything static below "recorder thread" on the recorder thread. */
 #include "recorder.h"
+#include "files.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -132,7 +133,7 @@ static void fail(lcc_recorder *r, const char *why) {
 /* Creates <root>/<name>[-N]/: never reuses a folder, so an earlier call's
  * recording is never overwritten. */
 static bool make_folder(lcc_recorder *r, lcc_why *why) {
-  if (g_mkdir_with_parents(r->root, 0750) != 0) {
+  if (g_mkdir_with_parents(r->root, LCC_REC_DIR_MODE) != 0) {
     lcc_fail(why, LCC_ERR_RECORDING_FAILED, "cannot create %s: %s", r->root, g_strerror(errno));
     return false;
   }
@@ -142,7 +143,7 @@ static bool make_folder(lcc_recorder *r, lcc_why *why) {
     if (i == 1) g_strlcpy(r->dir_name, base, sizeof r->dir_name);
     else g_snprintf(r->dir_name, sizeof r->dir_name, "%.90s-%d", base, i);
     g_snprintf(r->dir, sizeof r->dir, "%s/%s", r->root, r->dir_name);
-    if (g_mkdir(r->dir, 0750) == 0) return true;
+    if (g_mkdir(r->dir, LCC_REC_DIR_MODE) == 0) return true;
     if (errno != EEXIST) break;
   }
   lcc_fail(why, LCC_ERR_RECORDING_FAILED, "cannot create a folder for %s in %s: %s", r->call_id, r->root,

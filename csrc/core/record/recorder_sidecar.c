@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "recorder_internal.h"
+#include "files.h"
 
 static void add_time(cJSON *o, const char *key, uint64_t wall_us) {
   char buf[32];
@@ -114,7 +115,7 @@ static bool write_atomically(const char *dir, const char *json) {
   char tmp[1300], final[1300];
   g_snprintf(tmp, sizeof tmp, "%s/.recording.json.tmp", dir);
   g_snprintf(final, sizeof final, "%s/recording.json", dir);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, LCC_REC_FILE_MODE);
   if (fd < 0) return false;
   size_t len = strlen(json), off = 0;
   while (off < len) {

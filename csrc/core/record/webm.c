@@ -6,6 +6,7 @@
  * Leaves to others: lacing, BlockGroups, chapters, attachments; more than
  * one video and one audio track. Thread: the recorder thread that owns it. */
 #include "webm.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -512,7 +513,7 @@ lcc_webm *lcc_webm_open(const char *path, const lcc_webm_info *info, lcc_why *wh
   if (copy_tags(w, info, why) != LCC_OK) goto fail;
   w->vp8 = lcc_vp8_depack_create(why);
   if (!w->vp8) goto fail;
-  w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, LCC_REC_FILE_MODE);
   if (w->fd < 0) {
     int err = errno;
     lcc_fail(why, LCC_ERR_RECORDING_FAILED, "cannot create %s: %s%s", path, strerror(err),

@@ -24,6 +24,8 @@ struct lcc_ice {
   bool gathered;
   char held[LCC_ICE_MAX_HELD][256];
   size_t n_held;
+  bool tcp;           /* ICE-TCP on: TCP remote candidates are checked */
+  unsigned reachable; /* bit per lcc_ip_scope that remote candidates may point to */
 };
 
 /* Writes a local candidate as an SDP attribute value, with the announced
@@ -128,6 +130,22 @@ static void set_ice_servers(lcc_ice *ice, const lcc_ice_opts *o) {
   }
 }
 
+static unsigned scope_bit(lcc_ip_scope scope) { return 1u << scope; }
+
+/* The address scopes remote candidates may point to: public always, private
+ * unless denied, loopback or link-local only when the server itself listens on
+ * such an address (tests on loopback, a link-local deployment), never
+ * multicast, broadcast or unspecified. */
+static unsigned reachable_scopes(const lcc_ice_opts *opts) {
+  unsigned bits = scope_bit(LCC_IP_PUBLIC);
+  if (!opts->deny_private) bits |= scope_bit(LCC_IP_PRIVATE);
+  for (size_t i = 0; i < opts->n_listen; i++) {
+    lcc_ip_scope s = lcc_ip_scope_of(opts->listen_addresses[i]);
+    if (s == LCC_IP_LOOPBACK || s == LCC_IP_LINK_LOCAL || s == LCC_IP_PRIVATE) bits |= scope_bit(s);
+  }
+  return bits;
+}
+
 static void connect_signals(lcc_ice *ice) {
   g_signal_connect(ice->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), ice);
   g_signal_connect(ice->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
@@ -146,7 +164,9 @@ lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool contro
                           NICE_AGENT_OPTION_REGULAR_NOMINATION;
   ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, flags);
   if (!ice->agent) goto fail;
-  g_object_set(ice->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", TRUE, NULL);
+  g_object_set(ice->agent, "controlling-mode", controlling, "upnp", FALSE, "ice-tcp", opts->tcp, NULL);
+  ice->tcp = opts->tcp;
+  ice->reachable = reachable_scopes(opts);
   if (!add_listen_addresses(ice, opts, err, why)) goto fail;
   ice->stream = nice_agent_add_stream(ice->agent, 1);
   if (!ice->stream) {
@@ -218,7 +238,8 @@ lcc_err lcc_ice_add_remote_candidate(lcc_ice *ice, const char *line, lcc_why *wh
   lcc_err err = lcc_candidate_parse(line, strlen(line), &parsed, why);
   if (err != LCC_OK) return err;
   if (strncmp(line, "a=", 2) == 0) line += 2;
-  if (parsed.mdns) return LCC_OK;
+  if (parsed.mdns || (parsed.tcp && !ice->tcp) || !(ice->reachable & scope_bit(lcc_ip_scope_of(parsed.address))))
+    return LCC_OK;
   char attr[300]; /* libnice parses the attribute form, "a=candidate:..." */
   if (snprintf(attr, sizeof attr, "a=%s", line) >= (int)sizeof attr)
     return lcc_fail(why, LCC_ERR_CANDIDATE_INVALID, "candidate longer than %zu bytes", sizeof attr - 3);

@@ -41,6 +41,15 @@ typedef struct {
   uint16_t port_min, port_max;               /* 0, 0 = any */
   lcc_ice_server ice_servers[LCC_MAX_ICE_SERVERS];
   size_t n_ice_servers;
+  /* ICE over TCP (RFC 6544): off unless asked. libnice's passive TCP socket
+   * accepts every connection and never closes an idle one, so it is opt-in;
+   * most deployments reach TCP-only parties through TURN over TCP/TLS. */
+  bool tcp;
+  /* Remote candidates in private ranges (10/8, 172.16/12, 192.168/16,
+   * 100.64/10, fc00::/7) are ignored: for a server whose network holds
+   * private hosts a party must not make it talk to (false, the zero value,
+   * checks them: parties on the operator's LAN, NAT tests). */
+  bool deny_private;
 } lcc_ice_opts;
 
 typedef enum { LCC_ICE_NEW = 0, LCC_ICE_CHECKING, LCC_ICE_CONNECTED, LCC_ICE_FAILED } lcc_ice_state;
@@ -72,9 +81,13 @@ size_t lcc_ice_take_candidates(lcc_ice *ice, char (*out)[256], size_t max, bool 
 
 lcc_err lcc_ice_set_remote_credentials(lcc_ice *ice, const char *ufrag, const char *pwd,
                                        lcc_why *why);
-/* Adds one remote candidate ("candidate:..." with or without "a="). mDNS
- * (.local) candidates are accepted and ignored: they cannot be resolved here,
- * and peer-reflexive discovery covers them. */
+/* Adds one remote candidate ("candidate:..." with or without "a="). Accepted
+ * and ignored (never checked): mDNS (.local) candidates, which cannot be
+ * resolved here (peer-reflexive discovery covers them); TCP ones when ICE-TCP
+ * is off; and addresses the server must not be pointed at: loopback and
+ * link-local unless a listen address is such, multicast, broadcast and
+ * unspecified always, private ranges unless allowed. Ignoring rather than
+ * refusing: a browser legitimately gathers some of these. */
 lcc_err lcc_ice_add_remote_candidate(lcc_ice *ice, const char *line, lcc_why *why);
 void lcc_ice_remote_gathering_done(lcc_ice *ice);
 /* ICE restart (RFC 8445 §9): new local credentials, remote state cleared. */

@@ -68,7 +68,7 @@ class CallStore extends EventEmitter {
   async _load() {
     const result = { loaded: 0, endedAtRestart: 0, skipped: [] };
     if (!this.dir) return result;
-    await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o750 });
+    await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 }); // also dataDir itself when LCC_SECRET kept it from being made
     for (const name of await fs.promises.readdir(this.dir)) {
       const file = path.join(this.dir, name);
       if (name.endsWith('.tmp')) {
@@ -246,7 +246,7 @@ class CallStore extends EventEmitter {
     if (!isCallId(id)) throw new Error(`refusing to store a call with id ${JSON.stringify(id)}`);
     const file = path.join(this.dir, `${id}.json`);
     const tmp = path.join(this.dir, `.${id}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
-    const fh = await fs.promises.open(tmp, 'w', 0o640);
+    const fh = await fs.promises.open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(text);
       await fh.sync();

@@ -84,7 +84,43 @@ static void test_garbage(void) {
   CHECK_EQ_INT(lcc_candidate_parse(buf, 30, &c, NULL), LCC_ERR_CANDIDATE_INVALID);
 }
 
+/* Where a candidate's address points decides whether the server may send
+ * checks there (RFC 6890's special-purpose ranges). */
+static void test_ip_scope(void) {
+  static const struct {
+    const char *ip;
+    lcc_ip_scope scope;
+  } cases[] = {
+      {"203.0.113.7", LCC_IP_PUBLIC},      {"8.8.8.8", LCC_IP_PUBLIC},
+      {"2001:db8::1", LCC_IP_PUBLIC},      {"172.32.0.1", LCC_IP_PUBLIC},
+      {"100.128.0.1", LCC_IP_PUBLIC},      {"::2", LCC_IP_PUBLIC},
+      {"10.1.2.3", LCC_IP_PRIVATE},        {"172.16.0.1", LCC_IP_PRIVATE},
+      {"172.31.255.255", LCC_IP_PRIVATE},  {"192.168.1.1", LCC_IP_PRIVATE},
+      {"100.64.0.1", LCC_IP_PRIVATE},      {"fd12:3456::1", LCC_IP_PRIVATE},
+      {"fc00::1", LCC_IP_PRIVATE},         {"127.0.0.1", LCC_IP_LOOPBACK},
+      {"127.255.0.9", LCC_IP_LOOPBACK},    {"::1", LCC_IP_LOOPBACK},
+      {"::ffff:127.0.0.1", LCC_IP_LOOPBACK}, {"::ffff:10.0.0.1", LCC_IP_PRIVATE},
+      {"169.254.169.254", LCC_IP_LINK_LOCAL}, {"fe80::1", LCC_IP_LINK_LOCAL},
+      {"febf::1", LCC_IP_LINK_LOCAL},      {"fec0::1", LCC_IP_PUBLIC},
+      {"224.0.0.1", LCC_IP_MULTICAST},     {"239.255.255.250", LCC_IP_MULTICAST},
+      {"255.255.255.255", LCC_IP_MULTICAST}, {"ff02::1", LCC_IP_MULTICAST},
+      {"0.0.0.0", LCC_IP_UNSPECIFIED},     {"0.1.2.3", LCC_IP_UNSPECIFIED},
+      {"::", LCC_IP_UNSPECIFIED},          {"abcd.local", LCC_IP_INVALID},
+      {"", LCC_IP_INVALID},                {"1.2.3.4.5", LCC_IP_INVALID},
+      {"::ffff:1.2.3", LCC_IP_INVALID},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    lcc_ip_scope got = lcc_ip_scope_of(cases[i].ip);
+    if (got != cases[i].scope)
+      fprintf(stderr, "  %s: %s, expected %s\n", cases[i].ip, lcc_ip_scope_name(got), lcc_ip_scope_name(cases[i].scope));
+    CHECK_EQ_INT(got, cases[i].scope);
+  }
+  CHECK_EQ_STR(lcc_ip_scope_name(LCC_IP_LINK_LOCAL), "link-local");
+  CHECK_EQ_STR(lcc_ip_scope_name((lcc_ip_scope)99), "invalid");
+}
+
 int main(void) {
+  test_ip_scope();
   test_real_candidates();
   test_fields();
   test_garbage();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int check_passed_, check_failed_;
 
@@ -44,6 +45,18 @@ static int check_passed_, check_failed_;
               __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");             \
     }                                                                                \
   } while (0)
+
+/* A file or folder the code under test created has mode `mode` as narrowed
+ * by the process umask (recordings are never world-readable). */
+static inline int check_created_mode(const char *path, unsigned mode) {
+  struct stat st;
+  mode_t mask = umask(0);
+  umask(mask);
+  if (stat(path, &st) != 0) return 0;
+  unsigned got = (unsigned)st.st_mode & 0777, want = mode & ~(unsigned)mask;
+  if (got != want) fprintf(stderr, "  %s: mode %03o, expected %03o\n", path, got, want);
+  return got == want;
+}
 
 static inline int check_done(const char *suite) {
   printf("%s: %d passed, %d failed\n", suite, check_passed_, check_failed_);

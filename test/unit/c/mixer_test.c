@@ -270,6 +270,9 @@ static void test_errors(void) {
   lcc_mixer *m = lcc_mixer_open(path, &info, &why);
   CHECK(m != NULL);
   if (!m) return;
+  CHECK(check_created_mode(path, 0640)); /* a conversation: never world-readable */
+  CHECK(lcc_mixer_open(path, &info, &why) == NULL); /* an earlier recording is never overwritten */
+  CHECK(strstr(why.msg, "refusing to overwrite") != NULL);
   uint8_t junk[3] = {0xFF, 0xFF, 0xFF}; /* code 3 with a frame count of 63: too long */
   CHECK_EQ_INT(lcc_mixer_push(m, 2, 1, 1, 1, START_US, junk, 1, &why), LCC_ERR_INVALID_OPTION);
   CHECK_EQ_INT(lcc_mixer_push(m, 0, 1, 1, 1, START_US, junk, 0, &why), LCC_ERR_PACKET_INVALID);

@@ -590,6 +590,7 @@ static void test_no_overwrite_and_unwritable(void) {
   path_of(path, sizeof path, "in_order"); /* written by test_in_order */
   struct stat before, after;
   CHECK(stat(path, &before) == 0);
+  CHECK(check_created_mode(path, 0640)); /* a conversation: never world-readable */
   lcc_ogg_opus_info info = {"call-123", "visitor", "2026-11-25T10:00:00Z", 1};
   lcc_why why = {""};
   CHECK(lcc_ogg_opus_open(path, &info, &why) == NULL);

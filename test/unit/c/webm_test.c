@@ -331,6 +331,7 @@ static void test_stereo_audio_only(void) {
   lcc_webm_info info = {.width = 320, .height = 240};
   lcc_webm *w = lcc_webm_open(path, &info, &why);
   CHECK(w != NULL);
+  CHECK(check_created_mode(path, 0640)); /* a conversation: never world-readable */
   int16_t pcm[960 * 2];
   uint8_t pkt[400];
   for (int k = 0; w && k < 150; k++) {
