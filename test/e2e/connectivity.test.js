@@ -144,7 +144,7 @@ describe("the server's own ICE agents allocate on coturn with minted credentials
   it('with a credential minted from the wrong secret: no relay candidate', async () => {
     const [server] = turnIceServers({ secret: 'not-the-coturn-secret', urls: [coturn.urls.udp], ttlSeconds: 600 }, 'call-wrong');
     const candidates = await gather([server]);
-    assert.ok(candidates.some((c) => / typ host /.test(c)), `host candidates still: ${candidates.join('\n')}`);
+    assert.ok(candidates.some((c) => / typ host\b/.test(c)), `host candidates still: ${candidates.join('\n')}`);
     assert.ok(!candidates.some((c) => / typ relay /.test(c)), candidates.join('\n'));
     assert.match(coturn.logs(), /call-wrong>: incoming packet message processed, error 401/);
   });

@@ -28,18 +28,20 @@ async function settle() {
 describe('releasing resources', function () {
   this.timeout(20000);
 
-  it('call.end() closes the sockets of both legs', async function () {
-    const media = new MediaServer({ listenAddresses: ['127.0.0.1'] });
-    const before = openSockets();
-    const call = media.createCall({ id: 'sockets' });
-    await call.answer('visitor', offer);
-    await call.offer('agent');
-    assert.ok(openSockets() >= before + 4, 'each leg holds at least a UDP and a TCP socket');
-    await call.end();
-    await settle();
-    assert.strictEqual(openSockets(), before);
-    await media.close();
-  });
+  for (const [iceTcp, perLeg, what] of [[false, 1, 'a UDP socket'], [true, 2, 'a UDP and a TCP socket']]) {
+    it(`call.end() closes the sockets of both legs (iceTcp: ${iceTcp}, each leg holds at least ${what})`, async function () {
+      const media = new MediaServer({ listenAddresses: ['127.0.0.1'], iceTcp });
+      const before = openSockets();
+      const call = media.createCall({ id: 'sockets' });
+      await call.answer('visitor', offer);
+      await call.offer('agent');
+      assert.ok(openSockets() >= before + 2 * perLeg, `each leg holds at least ${what}`);
+      await call.end();
+      await settle();
+      assert.strictEqual(openSockets(), before);
+      await media.close();
+    });
+  }
 
   it('media.close() ends live calls, closes their sockets and stops the media thread', async function () {
     const sockets = openSockets();
