@@ -31,6 +31,7 @@ const MESSAGES = Object.freeze({
   ERR_BUFFER_TOO_SMALL: 'output buffer too small',
   ERR_TIMEOUT: 'timed out',
   ERR_RECORDING_FAILED: 'recording failed',
+  ERR_NO_DESCRIPTORS: 'too few file descriptors left',
   // JS only.
   ERR_ADDON_NOT_BUILT: 'the native add-on is not built (run `npm run build`)',
   ERR_ICE_SERVER_UNRESOLVED: 'an ICE server host name could not be resolved',

@@ -1,9 +1,12 @@
 'use strict';
 // Bad input is refused with a clear error and costs nothing else: a malformed
-// offer, a wrong DTLS fingerprint and garbage candidates on one call, while
-// another call on the same MediaServer keeps its audio flowing.
+// offer, a wrong DTLS fingerprint and garbage candidates on one call, and a
+// flood of garbage datagrams at the media ports, while another call on the
+// same MediaServer keeps its audio flowing.
 
 const assert = require('assert');
+const crypto = require('crypto');
+const dgram = require('dgram');
 const { launchBrowser } = require('./helpers/browser');
 const { openPeer } = require('./helpers/pages');
 const { waitFor, waitForState, wireCandidates } = require('./helpers/signal');
@@ -70,6 +73,39 @@ describe('bad input on one call is refused while another call keeps its audio', 
     wiring.stop();
     await call.end();
     await browser.close();
+  });
+
+  it('a flood of garbage datagrams at the live call\'s media ports is dropped while its audio keeps flowing', async function () {
+    const stats = (await good.getStats()).parties;
+    const targets = ['visitor', 'agent'].map((p) => stats[p].selectedCandidatePair.local);
+    const socket = dgram.createSocket('udp4');
+    await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    // What an attacker who learnt the ports would send: random bytes, and bytes
+    // that start like RTP/RTCP (128..191), DTLS (20..63) and STUN (0..3).
+    const firstBytes = [0x80, 0x90, 0xC8, 0x16, 0x17, 0x00, 0x01, 0xFF];
+    const before = [await visitor.audioPacketsReceived(), await agent.audioPacketsReceived()];
+    const cpu = process.cpuUsage();
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < 3000) {
+      const batch = [];
+      for (let i = 0; i < 200; i++) {
+        const pkt = crypto.randomBytes(20 + (sent + i) % 1200);
+        pkt[0] = firstBytes[(sent + i) % firstBytes.length];
+        const t = targets[(sent + i) % targets.length];
+        batch.push(new Promise((resolve) => socket.send(pkt, t.port, t.address, resolve)));
+      }
+      await Promise.all(batch);
+      sent += batch.length;
+    }
+    const used = process.cpuUsage(cpu);
+    socket.close();
+    const heard = [(await visitor.audioPacketsReceived()) - before[0], (await agent.audioPacketsReceived()) - before[1]];
+    console.log(`      [refusals] ${sent} garbage datagrams in ${Date.now() - started} ms; test process (sender and media thread) CPU ${((used.user + used.system) / 1000).toFixed(0)} ms; audio packets meanwhile: visitor ${heard[0]}, agent ${heard[1]}`);
+    // 3 s of Opus is ~150 packets: most of them arrived on both sides during the flood.
+    assert.ok(heard[0] >= 100 && heard[1] >= 100, `audio during the flood: ${heard}`);
+    const after = (await good.getStats()).parties;
+    assert.deepStrictEqual([after.visitor.state, after.agent.state], ['connected', 'connected']);
   });
 
   it('the other call still carries audio both ways, with the right tones', async function () {

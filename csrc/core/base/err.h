@@ -28,7 +28,8 @@
   X(PACKET_INVALID, "ERR_PACKET_INVALID", "malformed packet")                           \
   X(BUFFER_TOO_SMALL, "ERR_BUFFER_TOO_SMALL", "output buffer too small")                \
   X(TIMEOUT, "ERR_TIMEOUT", "timed out")                                               \
-  X(RECORDING_FAILED, "ERR_RECORDING_FAILED", "recording failed")
+  X(RECORDING_FAILED, "ERR_RECORDING_FAILED", "recording failed")                       \
+  X(NO_DESCRIPTORS, "ERR_NO_DESCRIPTORS", "too few file descriptors left")
 
 typedef enum {
   LCC_OK = 0,

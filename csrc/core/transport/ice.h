@@ -68,7 +68,8 @@ typedef struct lcc_ice lcc_ice;
 
 /* Creates the agent and its stream, binds to the listen addresses
  * and port range, sets STUN/TURN servers, and starts gathering. NULL on
- * failure, with *err (LCC_ERR_INVALID_OPTION for a listen address that is not
+ * failure, with *err (LCC_ERR_NO_DESCRIPTORS when fewer than 64 file
+ * descriptors are left, LCC_ERR_INVALID_OPTION for a listen address that is not
  * an IP, else LCC_ERR_ICE_FAILED) and why. */
 lcc_ice *lcc_ice_create(GMainContext *ctx, const lcc_ice_opts *opts, bool controlling,
                         const lcc_ice_cb *cb, void *cb_ctx, lcc_err *err, lcc_why *why);
