@@ -121,6 +121,7 @@ class CallService extends EventEmitter {
     });
     this._signalling = createSignalling({
       store: this.calls, sessions: this._sessions, tokenKey, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
+      floodLimits: config.floodLimits,
       onRefused: (reason) => notify('ws-refused', { reason }),
       onJoined: (callId, party) => notify('party-joined', { callId, party }),
     });
@@ -154,6 +155,7 @@ class CallService extends EventEmitter {
     this._servers = [];
     this._ring = new RingChannel({
       store: this.calls, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
+      floodLimits: config.floodLimits,
       answer: (call, answer) => this._visitorAnswered(call, answer),
     });
     this._listening = null;
@@ -535,7 +537,8 @@ class CallService extends EventEmitter {
  * MediaServer); call listen() to serve.
  * @param {{secret: string, host?: string, port?: number, publicUrl?: string, media?: object, dataDir?: string,
  *   tokenTtlSeconds?: number, maxBodyBytes?: number, maxCalls?: number, fallbackTimeoutMs?: number,
- *   maxConnectionsPerIp?: number}} options
+ *   maxConnectionsPerIp?: number, messagesPerSecond?: number, messageBurst?: number, maxBufferedBytes?: number,
+ *   trustProxy?: boolean, metricsToken?: string}} options
  * @returns {CallService}
  * @throws {LccError} ERR_INVALID_OPTION naming the option; ERR_ADDON_NOT_BUILT
  */

@@ -27,6 +27,9 @@ const ENV = Object.freeze({
   LCC_TURN_TTL: 'lifetime of minted TURN credentials in seconds (default 3600)',
   LCC_MAX_CALLS: 'concurrent calls (default 1000)',
   LCC_MAX_CONNECTIONS_PER_IP: 'concurrent signalling sockets per client IP (default 20)',
+  LCC_WS_MESSAGES_PER_SECOND: 'messages a WebSocket (/ws, /ring) may send per second after its burst (default 20)',
+  LCC_WS_MESSAGE_BURST: 'messages a WebSocket may send at once (default 200)',
+  LCC_WS_MAX_BUFFERED_BYTES: 'bytes the service may queue for one WebSocket that reads slowly (default 1048576)',
   LCC_FALLBACK_TIMEOUT_MS: 'how long peer-to-peer may take before calls move to the server (default 5000)',
   LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default: 1 when LCC_HOST is a loopback address, else 0)',
   LCC_TRUST_PROXY: 'set 1 behind a reverse proxy: per-address limits use the last X-Forwarded-For hop (default 0)',
@@ -121,6 +124,14 @@ function configFromEnv(env, cwd) {
   if (maxCalls !== undefined) service.maxCalls = maxCalls;
   const perIp = intVar(env, 'LCC_MAX_CONNECTIONS_PER_IP', 1, 10000);
   if (perIp !== undefined) service.maxConnectionsPerIp = perIp;
+  for (const [name, option, min, max] of [
+    ['LCC_WS_MESSAGES_PER_SECOND', 'messagesPerSecond', 1, 10000],
+    ['LCC_WS_MESSAGE_BURST', 'messageBurst', 1, 100000],
+    ['LCC_WS_MAX_BUFFERED_BYTES', 'maxBufferedBytes', 65536, 1024 ** 3],
+  ]) {
+    const value = intVar(env, name, min, max);
+    if (value !== undefined) service[option] = value;
+  }
   const fallback = intVar(env, 'LCC_FALLBACK_TIMEOUT_MS', 500, 60000);
   if (fallback !== undefined) service.fallbackTimeoutMs = fallback;
   for (const flag of ['LCC_DEMO', 'LCC_TRUST_PROXY']) {

@@ -23,6 +23,11 @@ const DEFAULTS = Object.freeze({
   trustProxy: false, // behind a reverse proxy: the per-address limit reads X-Forwarded-For
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
   maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
+  // Flood limits per WebSocket (/ws and /ring): a call's set-up is a few dozen
+  // messages at once (SDP, trickled candidates), then a few per minute.
+  messagesPerSecond: 20,
+  messageBurst: 200,
+  maxBufferedBytes: 1024 * 1024, // queued for one socket; an SDP is a few KiB
 });
 const MIN_SECRET_CHARS = 16;
 
@@ -62,7 +67,8 @@ function publicUrl(value) {
  * @param {object} options
  * @returns {{secret: string, host: string, port: number, publicUrl: string|null, media: object,
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
- *   fallbackTimeoutMs: number, maxConnectionsPerIp: number, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
+ *   fallbackTimeoutMs: number, maxConnectionsPerIp: number,
+ *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number}, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
  *   metricsToken: string|null, trustProxy: boolean}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
@@ -112,6 +118,11 @@ function validateServiceOptions(options) {
     maxCalls: int(options.maxCalls, 'maxCalls', 1, 1000000, DEFAULTS.maxCalls),
     fallbackTimeoutMs: int(options.fallbackTimeoutMs, 'fallbackTimeoutMs', 500, 60000, DEFAULTS.fallbackTimeoutMs),
     maxConnectionsPerIp: int(options.maxConnectionsPerIp, 'maxConnectionsPerIp', 1, 10000, DEFAULTS.maxConnectionsPerIp),
+    floodLimits: {
+      messagesPerSecond: int(options.messagesPerSecond, 'messagesPerSecond', 1, 10000, DEFAULTS.messagesPerSecond),
+      messageBurst: int(options.messageBurst, 'messageBurst', 1, 100000, DEFAULTS.messageBurst),
+      maxBufferedBytes: int(options.maxBufferedBytes, 'maxBufferedBytes', 64 * 1024, 1024 * 1024 * 1024, DEFAULTS.maxBufferedBytes),
+    },
     turn,
     metricsToken,
     trustProxy: bool(options.trustProxy, 'trustProxy', DEFAULTS.trustProxy),
