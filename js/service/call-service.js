@@ -49,6 +49,8 @@ const { mountTicketRedemption } = require('./http/ticket-redemption');
 const { createAppNotifier } = require('./app-link/app-notifier');
 const { RingChannel } = require('./signalling/ring-channel');
 const { signallingUrlOf } = require('./http/http-api');
+const { createHostCheck, hostRefusal } = require('./http/host-check');
+const { refuseUpgrade } = require('./signalling/signalling');
 
 /**
  * The addresses to bind for the configured host. 'localhost' means both
@@ -103,6 +105,7 @@ class CallService extends EventEmitter {
     const tokenKey = derivePartyTokenKey(config.secret);
     this._tokenKey = tokenKey;
     this._rootRoute = null;
+    this._hostAllowed = createHostCheck({ publicUrl: () => this._url, host: config.host, allowedHosts: config.allowedHosts });
     const warn = (err) => this._warn(err);
     const notify = (event, data) => this._notify(event, data);
     /**
@@ -410,11 +413,26 @@ class CallService extends EventEmitter {
     return { url };
   }
 
-  /** A server with the service's routes, /ws and /ring; kept in _servers so that close() closes it. */
+  /**
+   * A server with the service's routes, /ws and /ring, behind the Host check
+   * (http/host-check.js); kept in _servers so that close() closes it.
+   */
   _newServer() {
-    const server = http.createServer((req, res) => this._route(req, res));
+    const server = http.createServer((req, res) => {
+      if (this._hostAllowed(req)) {
+        this._route(req, res);
+        return;
+      }
+      const { status, code, message } = hostRefusal(req);
+      req.resume();
+      sendError(res, new HttpError(status, code, message));
+    });
     server.on('upgrade', (req, socket, head) => {
-      if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
+      if (!this._hostAllowed(req)) {
+        socket.on('error', () => {});
+        const { status, code, message } = hostRefusal(req);
+        refuseUpgrade(socket, status, code, message);
+      } else if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
       else this._signalling.handleUpgrade(req, socket, head);
     });
     this._servers.push(server);

@@ -10,6 +10,7 @@ const { createCallService } = require('./call-service');
 const { configFromEnv, ENV } = require('./config');
 const { mountDemo } = require('./web/demo');
 const { turnOptionsFromEnv } = require('./calls/turn-credentials');
+const { servesThisMachineOnly } = require('./http/exposure');
 
 function printHelp() {
   console.log('livechat-calls call service (npm start). Environment variables:');
@@ -22,6 +23,9 @@ function printWhereToClick(url, config, demo) {
     console.log(`  agent console:   ${url}/agent`);
     console.log(`  visitor widget:  ${url}/visitor   (open both, start a call from the agent console)`);
     console.log(`  recordings:      ${url}/recordings`);
+    if (!servesThisMachineOnly(config.service)) {
+      console.log('  WARNING: LCC_DEMO=1 on a set-up other machines reach: the demo pages have no login (docs/security.md)');
+    }
   }
   console.log(`  health, metrics: ${url}/healthz, ${url}/metrics`);
   console.log(`  call sessions in ${config.service.dataDir}, recordings in ${config.recordingsDir}`);

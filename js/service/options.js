@@ -7,6 +7,7 @@ const path = require('path');
 const { LccError, invalidOption } = require('../api/errors');
 const { validateServerOptions } = require('../api/options');
 const { parseTurnOptions } = require('./calls/turn-credentials');
+const { hostName } = require('./http/host-check');
 
 /** Every service default, in one place (docs/service-api.md repeats them). */
 const DEFAULTS = Object.freeze({
@@ -21,6 +22,7 @@ const DEFAULTS = Object.freeze({
   turn: null, // {secret, urls, ttlSeconds}: coturn with use-auth-secret; the service mints credentials
   metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>`
   trustProxy: false, // behind a reverse proxy: the per-address limit reads X-Forwarded-For
+  allowedHosts: Object.freeze([]), // Host names answered besides the public URL's, the bound address and loopback
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
   maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
   // Flood limits per WebSocket (/ws and /ring): a call's set-up is a few dozen
@@ -62,6 +64,15 @@ function publicUrl(value) {
   return url.href.replace(/\/+$/, '');
 }
 
+/** allowedHosts: host names (no scheme, port or path). */
+function hostList(value) {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((h) => typeof h === 'string' && hostName(h) !== null && !/:\d+$/.test(h))) {
+    throw invalidOption('allowedHosts', "an array of host names such as 'calls.internal'", value);
+  }
+  return value.map(hostName);
+}
+
 /**
  * Checks createCallService() options and fills in the defaults.
  * @param {object} options
@@ -69,7 +80,7 @@ function publicUrl(value) {
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
  *   fallbackTimeoutMs: number, maxConnectionsPerIp: number,
  *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number}, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
- *   metricsToken: string|null, trustProxy: boolean}}
+ *   metricsToken: string|null, trustProxy: boolean, allowedHosts: string[]}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -126,6 +137,7 @@ function validateServiceOptions(options) {
     turn,
     metricsToken,
     trustProxy: bool(options.trustProxy, 'trustProxy', DEFAULTS.trustProxy),
+    allowedHosts: hostList(options.allowedHosts),
   };
 }
 

@@ -14,7 +14,7 @@ const { createMessageBucket, queueFull, CLOSE_TOO_MANY, CLOSE_NOT_READING } = re
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
 const MAX_ERRORS = 10;
 const CLOSE_GRACE_MS = 1000;
-const STATUS_TEXT = { 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const STATUS_TEXT = { 404: 'Not Found', 421: 'Misdirected Request', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 const TOKEN_REASONS = { malformed: 'malformed token', 'bad signature': 'invalid token', expired: 'token expired' };
 
 /**

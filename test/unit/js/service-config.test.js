@@ -49,12 +49,22 @@ describe('call service configuration from the environment', () => {
     assert.ok(!fs.existsSync(path.join(cwd, 'data', 'secret')), 'no secret file when LCC_SECRET is given');
   });
 
+  it('the demo is off by default behind a reverse proxy: a public URL off loopback or LCC_TRUST_PROXY, even on 127.0.0.1', () => {
+    const base = { LCC_HOST: '127.0.0.1', LCC_SECRET: 's'.repeat(20) };
+    assert.strictEqual(configFromEnv(base, cwd).demo, true, 'npm start on 127.0.0.1');
+    assert.strictEqual(configFromEnv({ ...base, LCC_PUBLIC_URL: 'http://127.0.0.1:3000' }, cwd).demo, true);
+    assert.strictEqual(configFromEnv({ ...base, LCC_PUBLIC_URL: 'https://calls.example.org' }, cwd).demo, false);
+    assert.strictEqual(configFromEnv({ ...base, LCC_TRUST_PROXY: '1' }, cwd).demo, false);
+    assert.strictEqual(configFromEnv({ ...base, LCC_PUBLIC_URL: 'https://calls.example.org', LCC_DEMO: '1' }, cwd).demo, true, 'asked for');
+  });
+
   for (const [name, value, why] of [
     ['LCC_PORT', 'eighty', /LCC_PORT must be a whole number/],
     ['LCC_SECRET', 'short', /LCC_SECRET must be at least 16/],
     ['LCC_MEDIA_PORTS', '40000', /LCC_MEDIA_PORTS must be MIN-MAX/],
     ['LCC_ICE_SERVERS', 'turn:127.0.0.1', /LCC_ICE_SERVERS .*no user name and password/],
     ['LCC_DEMO', 'yes', /LCC_DEMO must be 0 or 1/],
+    ['LCC_ALLOWED_HOSTS', 'calls.internal:3000', /LCC_ALLOWED_HOSTS must be host names/],
     ['LCC_WS_MAX_BUFFERED_BYTES', '1000', /LCC_WS_MAX_BUFFERED_BYTES must be a whole number 65536–/],
   ]) {
     it(`${name}=${value} stops the start with a message naming it`, () => {
