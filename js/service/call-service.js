@@ -50,6 +50,7 @@ const { createAppNotifier } = require('./app-link/app-notifier');
 const { RingChannel } = require('./signalling/ring-channel');
 const { signallingUrlOf } = require('./http/http-api');
 const { createHostCheck, hostRefusal } = require('./http/host-check');
+const { servesThisMachineOnly } = require('./http/exposure');
 const { refuseUpgrade } = require('./signalling/signalling');
 
 /**
@@ -164,7 +165,11 @@ class CallService extends EventEmitter {
     this._listening = null;
     this._closing = null;
     /** The Prometheus metrics behind /metrics (/healthz is mounted with them). */
-    this.metrics = mountObservability(this, { metricsToken: config.metricsToken });
+    const observability = mountObservability(this, {
+      metricsToken: config.metricsToken, tokenRequired: !servesThisMachineOnly(config), refreshSeconds: config.metricsRefreshSeconds,
+    });
+    this.metrics = observability.metrics;
+    this._stopObservability = observability.stop;
     mountClientFiles(this);
     mountCallPage(this);
     mountTicketRedemption(this, this.tickets);
@@ -461,6 +466,7 @@ class CallService extends EventEmitter {
 
   async _close() {
     await (this._listening || Promise.resolve()).catch(() => {});
+    this._stopObservability();
     this._ring.close();
     await this._signalling.close().catch((err) => this._warn(err));
     await Promise.all(this._servers.filter((server) => server.listening).map((server) => {

@@ -20,7 +20,8 @@ const DEFAULTS = Object.freeze({
   maxBodyBytes: 65536,
   maxCalls: 1000,
   turn: null, // {secret, urls, ttlSeconds}: coturn with use-auth-secret; the service mints credentials
-  metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>`
+  metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>` (required off this machine)
+  metricsRefreshSeconds: 10, // /metrics serves a text rendered this often, not one per scrape
   trustProxy: false, // behind a reverse proxy: the per-address limit reads X-Forwarded-For
   allowedHosts: Object.freeze([]), // Host names answered besides the public URL's, the bound address and loopback
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
@@ -80,7 +81,7 @@ function hostList(value) {
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
  *   fallbackTimeoutMs: number, maxConnectionsPerIp: number,
  *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number}, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
- *   metricsToken: string|null, trustProxy: boolean, allowedHosts: string[]}}
+ *   metricsToken: string|null, metricsRefreshSeconds: number, trustProxy: boolean, allowedHosts: string[]}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -137,6 +138,7 @@ function validateServiceOptions(options) {
     turn,
     metricsToken,
     trustProxy: bool(options.trustProxy, 'trustProxy', DEFAULTS.trustProxy),
+    metricsRefreshSeconds: int(options.metricsRefreshSeconds, 'metricsRefreshSeconds', 1, 3600, DEFAULTS.metricsRefreshSeconds),
     allowedHosts: hostList(options.allowedHosts),
   };
 }
