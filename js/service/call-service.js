@@ -171,7 +171,7 @@ class CallService extends EventEmitter {
     this.metrics = observability.metrics;
     this._stopObservability = observability.stop;
     mountClientFiles(this);
-    mountCallPage(this);
+    mountCallPage(this, { embedOrigins: config.embedOrigins });
     mountTicketRedemption(this, this.tickets);
     this._tellAppAboutCalls();
   }

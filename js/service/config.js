@@ -10,6 +10,7 @@ const path = require('path');
 const { parseIceServers } = require('../api/ice-servers');
 const { hostName } = require('./http/host-check');
 const { servesThisMachineOnly } = require('./http/exposure');
+const { originList } = require('./options');
 
 /** Each variable: what it sets, and its default. */
 const ENV = Object.freeze({
@@ -36,6 +37,7 @@ const ENV = Object.freeze({
   LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default: 1 on a loopback LCC_HOST with no LCC_PUBLIC_URL off loopback and no LCC_TRUST_PROXY, else 0)',
   LCC_TRUST_PROXY: 'set 1 behind a reverse proxy: per-address limits use the last X-Forwarded-For hop (default 0)',
   LCC_ALLOWED_HOSTS: 'comma-separated host names answered besides the public URL\'s host, the bound address and localhost (default none)',
+  LCC_EMBED_ORIGINS: 'comma-separated origins (https://shop.example.com) that may frame the call overlay /call?embed=1 (default: any)',
   LCC_METRICS_TOKEN: 'when set, /metrics wants Authorization: Bearer <token> (default: open when only this machine reaches the service, else refused)',
   LCC_METRICS_REFRESH_SECONDS: 'how often the text /metrics serves is rendered (default 10)',
   LCC_TOKEN_TTL: 'lifetime of party tokens in seconds (default 7200)',
@@ -151,6 +153,14 @@ function configFromEnv(env, cwd) {
   if (env.LCC_METRICS_TOKEN) {
     if (env.LCC_METRICS_TOKEN.length < 16) throw configError('LCC_METRICS_TOKEN', 'must be at least 16 characters');
     service.metricsToken = env.LCC_METRICS_TOKEN;
+  }
+  const embedOrigins = listVar(env, 'LCC_EMBED_ORIGINS');
+  if (embedOrigins) {
+    try {
+      service.embedOrigins = originList(embedOrigins);
+    } catch {
+      throw configError('LCC_EMBED_ORIGINS', `must be origins such as https://shop.example.com, got '${env.LCC_EMBED_ORIGINS}'`);
+    }
   }
   const metricsRefresh = intVar(env, 'LCC_METRICS_REFRESH_SECONDS', 1, 3600);
   if (metricsRefresh !== undefined) service.metricsRefreshSeconds = metricsRefresh;

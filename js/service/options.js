@@ -24,6 +24,7 @@ const DEFAULTS = Object.freeze({
   metricsRefreshSeconds: 10, // /metrics serves a text rendered this often, not one per scrape
   trustProxy: false, // behind a reverse proxy: the per-address limit reads X-Forwarded-For
   allowedHosts: Object.freeze([]), // Host names answered besides the public URL's, the bound address and loopback
+  embedOrigins: Object.freeze([]), // origins that may frame the call page's overlay (/call?embed=1); [] means any
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
   maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
   // Flood limits per WebSocket (/ws and /ring): a call's set-up is a few dozen
@@ -74,6 +75,21 @@ function hostList(value) {
   return value.map(hostName);
 }
 
+/** embedOrigins: http(s) origins such as 'https://shop.example.com', kept as URL#origin. */
+function originList(value) {
+  if (value === undefined) return [];
+  const origins = Array.isArray(value) ? value.map((o) => {
+    try {
+      const url = new URL(o);
+      return ['http:', 'https:'].includes(url.protocol) && `${url.origin}/` === url.href.replace(/\/?$/, '/') ? url.origin : null;
+    } catch {
+      return null;
+    }
+  }) : [null];
+  if (origins.includes(null)) throw invalidOption('embedOrigins', "an array of origins such as 'https://shop.example.com'", value);
+  return origins;
+}
+
 /**
  * Checks createCallService() options and fills in the defaults.
  * @param {object} options
@@ -81,7 +97,7 @@ function hostList(value) {
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
  *   fallbackTimeoutMs: number, maxConnectionsPerIp: number,
  *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number}, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
- *   metricsToken: string|null, metricsRefreshSeconds: number, trustProxy: boolean, allowedHosts: string[]}}
+ *   metricsToken: string|null, metricsRefreshSeconds: number, trustProxy: boolean, allowedHosts: string[], embedOrigins: string[]}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -140,7 +156,8 @@ function validateServiceOptions(options) {
     trustProxy: bool(options.trustProxy, 'trustProxy', DEFAULTS.trustProxy),
     metricsRefreshSeconds: int(options.metricsRefreshSeconds, 'metricsRefreshSeconds', 1, 3600, DEFAULTS.metricsRefreshSeconds),
     allowedHosts: hostList(options.allowedHosts),
+    embedOrigins: originList(options.embedOrigins),
   };
 }
 
-module.exports = { validateServiceOptions, DEFAULTS, MIN_SECRET_CHARS };
+module.exports = { validateServiceOptions, originList, DEFAULTS, MIN_SECRET_CHARS };

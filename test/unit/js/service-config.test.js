@@ -64,6 +64,7 @@ describe('call service configuration from the environment', () => {
     ['LCC_MEDIA_PORTS', '40000', /LCC_MEDIA_PORTS must be MIN-MAX/],
     ['LCC_ICE_SERVERS', 'turn:127.0.0.1', /LCC_ICE_SERVERS .*no user name and password/],
     ['LCC_DEMO', 'yes', /LCC_DEMO must be 0 or 1/],
+    ['LCC_EMBED_ORIGINS', 'https://shop.example.com/cart', /LCC_EMBED_ORIGINS must be origins/],
     ['LCC_ALLOWED_HOSTS', 'calls.internal:3000', /LCC_ALLOWED_HOSTS must be host names/],
     ['LCC_WS_MAX_BUFFERED_BYTES', '1000', /LCC_WS_MAX_BUFFERED_BYTES must be a whole number 65536–/],
   ]) {
