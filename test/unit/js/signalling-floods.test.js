@@ -1,8 +1,9 @@
 'use strict';
-// Floods on the signalling WebSocket (docs/security.md#limits), with real `ws`
+// Floods on the signalling WebSockets (docs/security.md#limits), with real `ws`
 // clients against a real call service on 127.0.0.1: a party that floods a peer
 // who reads slowly, and a party that sends faster than its message rate. The
-// flooder is cut off (4429) and may rejoin; the other party stays joined.
+// flooder is cut off (4429) and may rejoin; the other party stays joined. And
+// the per-address limit behind a proxy, whatever the spelling of the address.
 
 const assert = require('assert');
 const { WebSocket } = require('ws');
@@ -164,6 +165,23 @@ describe('signalling floods', function () {
     for (let i = 0; i < 20; i++) ws.send(JSON.stringify({ type: 'answer', callId: 'no-such-call', answer: 'accept' }));
     // Five messages of the burst are spent (hello and four answers, each an error): the sixth cuts it off.
     assert.deepStrictEqual(await closed, { code: 4429, reason: 'too many messages' });
+  });
+
+  it('behind a proxy, one client address counts once however X-Forwarded-For spells it', async function () {
+    await start({ maxConnectionsPerIp: 2, trustProxy: true });
+    const opened = (xff) => new Promise((resolve) => {
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers: { 'x-forwarded-for': `203.0.113.50, ${xff}` } });
+      clients.push({ ws });
+      ws.once('open', () => resolve('open'));
+      ws.once('unexpected-response', (req, res) => { res.resume(); resolve(res.statusCode); });
+      ws.once('error', () => {});
+    });
+    assert.strictEqual(await opened('2001:db8::7'), 'open');
+    assert.strictEqual(await opened('2001:0DB8:0:0:0:0:0:7'), 'open');
+    assert.strictEqual(await opened('[2001:db8:0::7]:4431'), 429, 'the third socket of the same address');
+    assert.strictEqual(await opened('198.51.100.7'), 'open');
+    assert.strictEqual(await opened('::ffff:198.51.100.7'), 'open');
+    assert.strictEqual(await opened('::ffff:c633:6407'), 429, '198.51.100.7 in hex');
   });
 
   it('the limits are options with clear errors', function () {
