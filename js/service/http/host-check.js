@@ -8,7 +8,12 @@
 // Allowed, with any port: the public URL's host, the address the service
 // binds (when it is one address), localhost, 127.0.0.1, [::1], and the names
 // of the allowedHosts option (LCC_ALLOWED_HOSTS: e.g. the internal name the
-// Rocket.Chat App reaches the service by).
+// Rocket.Chat App reaches the service by). Any IP address too: a browser sends
+// an address as Host only to that address, so a rebinding page, which needs
+// a name it controls, never does (and health probes and an App configured
+// with the service's address keep working).
+
+const net = require('net');
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const ANY_ADDRESS = new Set(['0.0.0.0', '::', '[::]']);
@@ -40,7 +45,7 @@ function createHostCheck({ publicUrl, host, allowedHosts = [] }) {
   return (req) => {
     const name = hostName(req.headers.host);
     if (name === null) return false;
-    if (fixed.has(name)) return true;
+    if (fixed.has(name) || net.isIP(name.replace(/^\[(.*)\]$/, '$1')) !== 0) return true;
     const url = publicUrl();
     return url !== null && new URL(url).hostname.replace(/\.$/, '') === name;
   };
@@ -52,7 +57,7 @@ function hostRefusal(req) {
   return {
     status: 421,
     code: 'ERR_HOST_NOT_ALLOWED',
-    message: `this service does not answer for the host '${shown}' (it answers for its public URL's host, localhost, and LCC_ALLOWED_HOSTS)`,
+    message: `this service does not answer for the host '${shown}' (it answers for its public URL's host, localhost, IP addresses and LCC_ALLOWED_HOSTS)`,
   };
 }
 

@@ -73,9 +73,9 @@ describe('Host check (DNS rebinding)', function () {
     }
   });
 
-  it("serves the public URL's host, the allowed hosts and the loopback names, with any port", async () => {
+  it("serves the public URL's host, the allowed hosts, the loopback names and IP addresses (never a rebinding page's Host), with any port", async () => {
     for (const host of ['calls.example.org', 'Calls.Example.ORG:443', 'calls.internal:3000', `localhost:${port}`, 'localhost.',
-      `127.0.0.1:${port}`, `[::1]:${port}`, '[::1]']) {
+      `127.0.0.1:${port}`, `[::1]:${port}`, '[::1]', '10.0.0.5:3000', '[2001:db8::5]:443']) {
       assert.strictEqual((await request(port, host)).status, 200, host);
     }
   });
