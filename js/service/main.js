@@ -2,7 +2,8 @@
 'use strict';
 // `npm start`: the call service on embedded defaults (http://localhost:3000,
 // call sessions under ./data, recordings under ./recordings), with the demo
-// pages unless LCC_DEMO=0. Every setting is an environment variable
+// pages when only this machine reaches the service (no public URL off
+// loopback, no trusted proxy) or LCC_DEMO=1, never with LCC_DEMO=0. Every setting is an environment variable
 // (js/service/config.js, docs/deployment.md). SIGINT/SIGTERM close it
 // cleanly: calls end, recordings are finished.
 
