@@ -562,7 +562,8 @@ class CallService extends EventEmitter {
  * @param {{secret: string, host?: string, port?: number, publicUrl?: string, media?: object, dataDir?: string,
  *   tokenTtlSeconds?: number, maxBodyBytes?: number, maxCalls?: number, fallbackTimeoutMs?: number,
  *   maxConnectionsPerIp?: number, messagesPerSecond?: number, messageBurst?: number, maxBufferedBytes?: number,
- *   trustProxy?: boolean, metricsToken?: string}} options
+ *   trustProxy?: boolean, allowedHosts?: string[], embedOrigins?: string[], metricsToken?: string,
+ *   metricsRefreshSeconds?: number, turn?: object}} options (docs/service-api.md)
  * @returns {CallService}
  * @throws {LccError} ERR_INVALID_OPTION naming the option; ERR_ADDON_NOT_BUILT
  */
