@@ -153,6 +153,33 @@ describe('signalling floods', function () {
     assert.strictEqual(visitor.ws.readyState, WebSocket.OPEN);
   });
 
+  it('a party that does not read the answers to what it sends is cut off (4408); the peer stays joined', async function () {
+    await start({ messagesPerSecond: 10000, messageBurst: 100000, maxBufferedBytes: 64 * 1024 });
+    const { tokens, agent, visitor } = await pair();
+    agent.ws.pause();
+    // Each of these gets an error back (a generation never started): answers pile up unread.
+    const frame = JSON.stringify({ type: 'state', connectionState: 'new', generation: 99 });
+    const budget = 500000;
+    let sent = 0;
+    let cut = false;
+    visitor.next('peer', 120000).then(() => { cut = true; }, () => {});
+    while (!cut && sent < budget) {
+      for (let i = 0; i < 1000; i++) agent.ws.send(frame);
+      sent += 1000;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    assert.ok(cut, `the service answered ${sent} messages to a socket that reads nothing`);
+    agent.ws.resume();
+    const { code } = await agent.closed;
+    // The close frame waits behind the unread answers; the service drops the socket a second later.
+    assert.ok([4408, 1006].includes(code), `closed with ${code}`);
+    const answers = agent.inbox.filter((m) => m.type === 'error').length;
+    assert.ok(answers < sent, `${answers} answers of ${sent} messages reached the agent`);
+    assert.strictEqual(visitor.ws.readyState, WebSocket.OPEN, 'the visitor stays joined');
+    const back = await joinWith(tokens.agent);
+    assert.strictEqual(back.joined.resumed, true);
+  });
+
   it('a page of the site call script sending faster than its message rate is cut off from /ring with 4429', async function () {
     await start({ messagesPerSecond: 1, messageBurst: 5 });
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ring`);
