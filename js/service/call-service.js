@@ -49,6 +49,9 @@ const { mountTicketRedemption } = require('./http/ticket-redemption');
 const { createAppNotifier } = require('./app-link/app-notifier');
 const { RingChannel } = require('./signalling/ring-channel');
 const { signallingUrlOf } = require('./http/http-api');
+const { createHostCheck, hostRefusal } = require('./http/host-check');
+const { servesThisMachineOnly } = require('./http/exposure');
+const { refuseUpgrade } = require('./signalling/signalling');
 
 /**
  * The addresses to bind for the configured host. 'localhost' means both
@@ -103,6 +106,7 @@ class CallService extends EventEmitter {
     const tokenKey = derivePartyTokenKey(config.secret);
     this._tokenKey = tokenKey;
     this._rootRoute = null;
+    this._hostAllowed = createHostCheck({ publicUrl: () => this._url, host: config.host, allowedHosts: config.allowedHosts });
     const warn = (err) => this._warn(err);
     const notify = (event, data) => this._notify(event, data);
     /**
@@ -121,6 +125,7 @@ class CallService extends EventEmitter {
     });
     this._signalling = createSignalling({
       store: this.calls, sessions: this._sessions, tokenKey, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
+      floodLimits: config.floodLimits,
       onRefused: (reason) => notify('ws-refused', { reason }),
       onJoined: (callId, party) => notify('party-joined', { callId, party }),
     });
@@ -154,14 +159,19 @@ class CallService extends EventEmitter {
     this._servers = [];
     this._ring = new RingChannel({
       store: this.calls, maxConnectionsPerIp: config.maxConnectionsPerIp, trustProxy: config.trustProxy, warn,
+      floodLimits: config.floodLimits,
       answer: (call, answer) => this._visitorAnswered(call, answer),
     });
     this._listening = null;
     this._closing = null;
     /** The Prometheus metrics behind /metrics (/healthz is mounted with them). */
-    this.metrics = mountObservability(this, { metricsToken: config.metricsToken });
+    const observability = mountObservability(this, {
+      metricsToken: config.metricsToken, tokenRequired: !servesThisMachineOnly(config), refreshSeconds: config.metricsRefreshSeconds,
+    });
+    this.metrics = observability.metrics;
+    this._stopObservability = observability.stop;
     mountClientFiles(this);
-    mountCallPage(this);
+    mountCallPage(this, { embedOrigins: config.embedOrigins });
     mountTicketRedemption(this, this.tickets);
     this._tellAppAboutCalls();
   }
@@ -408,11 +418,26 @@ class CallService extends EventEmitter {
     return { url };
   }
 
-  /** A server with the service's routes, /ws and /ring; kept in _servers so that close() closes it. */
+  /**
+   * A server with the service's routes, /ws and /ring, behind the Host check
+   * (http/host-check.js); kept in _servers so that close() closes it.
+   */
   _newServer() {
-    const server = http.createServer((req, res) => this._route(req, res));
+    const server = http.createServer((req, res) => {
+      if (this._hostAllowed(req)) {
+        this._route(req, res);
+        return;
+      }
+      const { status, code, message } = hostRefusal(req);
+      req.resume();
+      sendError(res, new HttpError(status, code, message));
+    });
     server.on('upgrade', (req, socket, head) => {
-      if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
+      if (!this._hostAllowed(req)) {
+        socket.on('error', () => {});
+        const { status, code, message } = hostRefusal(req);
+        refuseUpgrade(socket, status, code, message);
+      } else if ((req.url || '').split('?')[0] === '/ring') this._ring.handleUpgrade(req, socket, head);
       else this._signalling.handleUpgrade(req, socket, head);
     });
     this._servers.push(server);
@@ -441,6 +466,7 @@ class CallService extends EventEmitter {
 
   async _close() {
     await (this._listening || Promise.resolve()).catch(() => {});
+    this._stopObservability();
     this._ring.close();
     await this._signalling.close().catch((err) => this._warn(err));
     await Promise.all(this._servers.filter((server) => server.listening).map((server) => {
@@ -535,7 +561,9 @@ class CallService extends EventEmitter {
  * MediaServer); call listen() to serve.
  * @param {{secret: string, host?: string, port?: number, publicUrl?: string, media?: object, dataDir?: string,
  *   tokenTtlSeconds?: number, maxBodyBytes?: number, maxCalls?: number, fallbackTimeoutMs?: number,
- *   maxConnectionsPerIp?: number}} options
+ *   maxConnectionsPerIp?: number, messagesPerSecond?: number, messageBurst?: number, maxBufferedBytes?: number,
+ *   trustProxy?: boolean, allowedHosts?: string[], embedOrigins?: string[], metricsToken?: string,
+ *   metricsRefreshSeconds?: number, turn?: object}} options (docs/service-api.md)
  * @returns {CallService}
  * @throws {LccError} ERR_INVALID_OPTION naming the option; ERR_ADDON_NOT_BUILT
  */

@@ -8,6 +8,9 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { parseIceServers } = require('../api/ice-servers');
+const { hostName } = require('./http/host-check');
+const { servesThisMachineOnly } = require('./http/exposure');
+const { originList } = require('./options');
 
 /** Each variable: what it sets, and its default. */
 const ENV = Object.freeze({
@@ -29,10 +32,16 @@ const ENV = Object.freeze({
   LCC_TURN_TTL: 'lifetime of minted TURN credentials in seconds (default 3600)',
   LCC_MAX_CALLS: 'concurrent calls (default 1000)',
   LCC_MAX_CONNECTIONS_PER_IP: 'concurrent signalling sockets per client IP (default 20)',
+  LCC_WS_MESSAGES_PER_SECOND: 'messages a WebSocket (/ws, /ring) may send per second after its burst (default 20)',
+  LCC_WS_MESSAGE_BURST: 'messages a WebSocket may send at once (default 200)',
+  LCC_WS_MAX_BUFFERED_BYTES: 'bytes the service may queue for one WebSocket that reads slowly (default 1048576)',
   LCC_FALLBACK_TIMEOUT_MS: 'how long peer-to-peer may take before calls move to the server (default 5000)',
-  LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default: 1 when LCC_HOST is a loopback address, else 0)',
+  LCC_DEMO: 'serve the demo pages /visitor, /agent, /recordings (default: 1 on a loopback LCC_HOST with no LCC_PUBLIC_URL off loopback and no LCC_TRUST_PROXY, else 0)',
   LCC_TRUST_PROXY: 'set 1 behind a reverse proxy: per-address limits use the last X-Forwarded-For hop (default 0)',
-  LCC_METRICS_TOKEN: 'when set, /metrics wants Authorization: Bearer <token> (default: open)',
+  LCC_ALLOWED_HOSTS: 'comma-separated host names answered besides the public URL\'s host, the bound address and localhost (default none)',
+  LCC_EMBED_ORIGINS: 'comma-separated origins (https://shop.example.com) that may frame the call overlay /call?embed=1 (default: any)',
+  LCC_METRICS_TOKEN: 'when set, /metrics wants Authorization: Bearer <token> (default: open when only this machine reaches the service, else refused)',
+  LCC_METRICS_REFRESH_SECONDS: 'how often the text /metrics serves is rendered (default 10)',
   LCC_TOKEN_TTL: 'lifetime of party tokens in seconds (default 7200)',
 });
 
@@ -137,21 +146,45 @@ function configFromEnv(env, cwd) {
   if (maxCalls !== undefined) service.maxCalls = maxCalls;
   const perIp = intVar(env, 'LCC_MAX_CONNECTIONS_PER_IP', 1, 10000);
   if (perIp !== undefined) service.maxConnectionsPerIp = perIp;
+  for (const [name, option, min, max] of [
+    ['LCC_WS_MESSAGES_PER_SECOND', 'messagesPerSecond', 1, 10000],
+    ['LCC_WS_MESSAGE_BURST', 'messageBurst', 1, 100000],
+    ['LCC_WS_MAX_BUFFERED_BYTES', 'maxBufferedBytes', 65536, 1024 ** 3],
+  ]) {
+    const value = intVar(env, name, min, max);
+    if (value !== undefined) service[option] = value;
+  }
   const fallback = intVar(env, 'LCC_FALLBACK_TIMEOUT_MS', 500, 60000);
   if (fallback !== undefined) service.fallbackTimeoutMs = fallback;
   for (const flag of ['LCC_DEMO', 'LCC_TRUST_PROXY']) {
     if (env[flag] !== undefined && !['0', '1'].includes(env[flag])) throw configError(flag, `must be 0 or 1, got '${env[flag]}'`);
   }
   if (env.LCC_TRUST_PROXY === '1') service.trustProxy = true;
+  const allowedHosts = listVar(env, 'LCC_ALLOWED_HOSTS');
+  if (allowedHosts) {
+    const bad = allowedHosts.find((h) => hostName(h) === null || /:\d+$/.test(h));
+    if (bad !== undefined) throw configError('LCC_ALLOWED_HOSTS', `must be host names without port or scheme, got '${bad}'`);
+    service.allowedHosts = allowedHosts;
+  }
   if (env.LCC_METRICS_TOKEN) {
     if (env.LCC_METRICS_TOKEN.length < 16) throw configError('LCC_METRICS_TOKEN', 'must be at least 16 characters');
     service.metricsToken = env.LCC_METRICS_TOKEN;
   }
+  const embedOrigins = listVar(env, 'LCC_EMBED_ORIGINS');
+  if (embedOrigins) {
+    try {
+      service.embedOrigins = originList(embedOrigins);
+    } catch {
+      throw configError('LCC_EMBED_ORIGINS', `must be origins such as https://shop.example.com, got '${env.LCC_EMBED_ORIGINS}'`);
+    }
+  }
+  const metricsRefresh = intVar(env, 'LCC_METRICS_REFRESH_SECONDS', 1, 3600);
+  if (metricsRefresh !== undefined) service.metricsRefreshSeconds = metricsRefresh;
   const tokenTtl = intVar(env, 'LCC_TOKEN_TTL', 60, 7 * 86400);
   if (tokenTtl !== undefined) service.tokenTtlSeconds = tokenTtl;
-  // The demo has no login: on by default only where nobody else can reach it.
-  const loopback = ['localhost', '127.0.0.1', '::1'].includes(service.host);
-  const demo = env.LCC_DEMO === undefined ? loopback : env.LCC_DEMO === '1';
+  // The demo has no login: on by default only where nobody else can reach it
+  // (a loopback address, and no public URL or proxy in front: http/exposure.js).
+  const demo = env.LCC_DEMO === undefined ? servesThisMachineOnly(service) : env.LCC_DEMO === '1';
   return { service, demo, recordingsDir, secretSource: source, secretCreated: created };
 }
 

@@ -2,7 +2,8 @@
 'use strict';
 // `npm start`: the call service on embedded defaults (http://localhost:3000,
 // call sessions under ./data, recordings under ./recordings), with the demo
-// pages unless LCC_DEMO=0. Every setting is an environment variable
+// pages when only this machine reaches the service (no public URL off
+// loopback, no trusted proxy) or LCC_DEMO=1, never with LCC_DEMO=0. Every setting is an environment variable
 // (js/service/config.js, docs/deployment.md). SIGINT/SIGTERM close it
 // cleanly: calls end, recordings are finished.
 
@@ -10,6 +11,7 @@ const { createCallService } = require('./call-service');
 const { configFromEnv, ENV } = require('./config');
 const { mountDemo } = require('./web/demo');
 const { turnOptionsFromEnv } = require('./calls/turn-credentials');
+const { servesThisMachineOnly } = require('./http/exposure');
 
 function printHelp() {
   console.log('livechat-calls call service (npm start). Environment variables:');
@@ -22,6 +24,9 @@ function printWhereToClick(url, config, demo) {
     console.log(`  agent console:   ${url}/agent`);
     console.log(`  visitor widget:  ${url}/visitor   (open both, start a call from the agent console)`);
     console.log(`  recordings:      ${url}/recordings`);
+    if (!servesThisMachineOnly(config.service)) {
+      console.log('  WARNING: LCC_DEMO=1 on a set-up other machines reach: the demo pages have no login (docs/security.md)');
+    }
   }
   console.log(`  health, metrics: ${url}/healthz, ${url}/metrics`);
   console.log(`  call sessions in ${config.service.dataDir}, recordings in ${config.recordingsDir}`);

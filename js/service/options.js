@@ -7,6 +7,7 @@ const path = require('path');
 const { LccError, invalidOption } = require('../api/errors');
 const { validateServerOptions } = require('../api/options');
 const { parseTurnOptions } = require('./calls/turn-credentials');
+const { hostName } = require('./http/host-check');
 
 /** Every service default, in one place (docs/service-api.md repeats them). */
 const DEFAULTS = Object.freeze({
@@ -19,10 +20,18 @@ const DEFAULTS = Object.freeze({
   maxBodyBytes: 65536,
   maxCalls: 1000,
   turn: null, // {secret, urls, ttlSeconds}: coturn with use-auth-secret; the service mints credentials
-  metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>`
+  metricsToken: null, // when set, /metrics wants `Authorization: Bearer <token>` (required off this machine)
+  metricsRefreshSeconds: 10, // /metrics serves a text rendered this often, not one per scrape
   trustProxy: false, // behind a reverse proxy: the per-address limit reads X-Forwarded-For
+  allowedHosts: Object.freeze([]), // Host names answered besides the public URL's, the bound address and loopback
+  embedOrigins: Object.freeze([]), // origins that may frame the call page's overlay (/call?embed=1); [] means any
   fallbackTimeoutMs: 5000, // p2p must connect on both sides within this, else relay
   maxConnectionsPerIp: 20, // concurrent signalling WebSockets from one address
+  // Flood limits per WebSocket (/ws and /ring): a call's set-up is a few dozen
+  // messages at once (SDP, trickled candidates), then a few per minute.
+  messagesPerSecond: 20,
+  messageBurst: 200,
+  maxBufferedBytes: 1024 * 1024, // queued for one socket; an SDP is a few KiB
 });
 const MIN_SECRET_CHARS = 16;
 
@@ -57,13 +66,38 @@ function publicUrl(value) {
   return url.href.replace(/\/+$/, '');
 }
 
+/** allowedHosts: host names (no scheme, port or path). */
+function hostList(value) {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((h) => typeof h === 'string' && hostName(h) !== null && !/:\d+$/.test(h))) {
+    throw invalidOption('allowedHosts', "an array of host names such as 'calls.internal'", value);
+  }
+  return value.map(hostName);
+}
+
+/** embedOrigins: http(s) origins such as 'https://shop.example.com', kept as URL#origin. */
+function originList(value) {
+  if (value === undefined) return [];
+  const origins = Array.isArray(value) ? value.map((o) => {
+    try {
+      const url = new URL(o);
+      return ['http:', 'https:'].includes(url.protocol) && `${url.origin}/` === url.href.replace(/\/?$/, '/') ? url.origin : null;
+    } catch {
+      return null;
+    }
+  }) : [null];
+  if (origins.includes(null)) throw invalidOption('embedOrigins', "an array of origins such as 'https://shop.example.com'", value);
+  return origins;
+}
+
 /**
  * Checks createCallService() options and fills in the defaults.
  * @param {object} options
  * @returns {{secret: string, host: string, port: number, publicUrl: string|null, media: object,
  *   recordingsDir: string, dataDir: string|null, tokenTtlSeconds: number, maxBodyBytes: number, maxCalls: number,
- *   fallbackTimeoutMs: number, maxConnectionsPerIp: number, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
- *   metricsToken: string|null, trustProxy: boolean}}
+ *   fallbackTimeoutMs: number, maxConnectionsPerIp: number,
+ *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number}, turn: {secret: string, urls: string[], ttlSeconds: number}|null,
+ *   metricsToken: string|null, metricsRefreshSeconds: number, trustProxy: boolean, allowedHosts: string[], embedOrigins: string[]}}
  * @throws {LccError} ERR_INVALID_OPTION naming the option
  */
 function validateServiceOptions(options) {
@@ -112,10 +146,18 @@ function validateServiceOptions(options) {
     maxCalls: int(options.maxCalls, 'maxCalls', 1, 1000000, DEFAULTS.maxCalls),
     fallbackTimeoutMs: int(options.fallbackTimeoutMs, 'fallbackTimeoutMs', 500, 60000, DEFAULTS.fallbackTimeoutMs),
     maxConnectionsPerIp: int(options.maxConnectionsPerIp, 'maxConnectionsPerIp', 1, 10000, DEFAULTS.maxConnectionsPerIp),
+    floodLimits: {
+      messagesPerSecond: int(options.messagesPerSecond, 'messagesPerSecond', 1, 10000, DEFAULTS.messagesPerSecond),
+      messageBurst: int(options.messageBurst, 'messageBurst', 1, 100000, DEFAULTS.messageBurst),
+      maxBufferedBytes: int(options.maxBufferedBytes, 'maxBufferedBytes', 64 * 1024, 1024 * 1024 * 1024, DEFAULTS.maxBufferedBytes),
+    },
     turn,
     metricsToken,
     trustProxy: bool(options.trustProxy, 'trustProxy', DEFAULTS.trustProxy),
+    metricsRefreshSeconds: int(options.metricsRefreshSeconds, 'metricsRefreshSeconds', 1, 3600, DEFAULTS.metricsRefreshSeconds),
+    allowedHosts: hostList(options.allowedHosts),
+    embedOrigins: originList(options.embedOrigins),
   };
 }
 
-module.exports = { validateServiceOptions, DEFAULTS, MIN_SECRET_CHARS };
+module.exports = { validateServiceOptions, originList, DEFAULTS, MIN_SECRET_CHARS };

@@ -182,14 +182,21 @@ function sendFromFolder(req, res, root, rest, headers) {
 const PAGE_CSP = "default-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; img-src 'self' data:; "
   + "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
-/** An HTML page from `root`, with the pages' CSP. */
-function sendHtmlPage(req, res, root, name) {
+/**
+ * An HTML page from `root`, with the pages' CSP. No site may frame it
+ * (clickjacking) unless `frameAncestors` names who may: a CSP source list,
+ * for the one page made to be framed (the call page's overlay mode).
+ * @param {{frameAncestors?: string|null}} [opts]
+ */
+function sendHtmlPage(req, res, root, name, { frameAncestors = null } = {}) {
   const file = resolveInside(root, name);
   if (!file) {
     sendText(res, 404, 'not found');
     return;
   }
-  res.setHeader('content-security-policy', PAGE_CSP);
+  res.setHeader('content-security-policy', `${PAGE_CSP}; frame-ancestors ${frameAncestors || "'none'"}`);
+  // For browsers without frame-ancestors; it cannot name origins, so a framable page goes without.
+  if (!frameAncestors) res.setHeader('x-frame-options', 'DENY');
   res.setHeader('referrer-policy', 'no-referrer');
   sendFile(req, res, file);
 }

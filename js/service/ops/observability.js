@@ -1,17 +1,19 @@
 'use strict';
 // /healthz and /metrics for the call service: the service's events feed the
-// counters, and each scrape reads the gauges from the call store, the live
-// sessions and the MediaServer (js/service/ops/metrics.js renders them). A
-// scrape reads every relayed call's counters with one media.getStats(): one
-// visit to the media thread, whatever the number of calls.
+// counters, and each rendering reads the gauges from the call store, the live
+// sessions and the MediaServer (js/service/ops/metrics.js renders them), with
+// every relayed call's counters in one media.getStats(): one visit to the
+// media thread, whatever the number of calls. /metrics serves the text
+// rendered on a timer (metrics-snapshot.js), never one per request.
 //
-// /healthz is open (load balancers and orchestrators probe it). /metrics is
-// open too unless a metricsToken is set: it holds counts, never ids or
-// secrets, but a deployment that exposes the service publicly should set one
-// (docs/deployment.md).
+// /healthz is open (load balancers and orchestrators probe it). /metrics holds
+// counts, never ids or secrets: it is open on a service that serves this
+// machine alone; anywhere else it wants the metrics token, and without one
+// configured it is refused (docs/security.md#metrics).
 
 const crypto = require('crypto');
 const { createMetrics, sumCallStats } = require('./metrics');
+const { createMetricsSnapshot } = require('./metrics-snapshot');
 const { sendJson } = require('../http/http-json');
 const { version } = require('../../../package.json');
 
@@ -57,14 +59,29 @@ function countEvents(service, metrics) {
   });
 }
 
+/** Why a scrape is refused (a response), or null when it may read. */
+function refusal(req, metricsToken, tokenRequired) {
+  if (metricsToken) {
+    if (bearerMatches(req, metricsToken)) return null;
+    return { status: 401, code: 'ERR_UNAUTHORIZED', message: 'metrics need Authorization: Bearer <metricsToken>' };
+  }
+  if (!tokenRequired) return null;
+  return {
+    status: 403, code: 'ERR_METRICS_TOKEN_REQUIRED',
+    message: 'other machines reach this service: /metrics is served only with a metrics token (LCC_METRICS_TOKEN)',
+  };
+}
+
 /**
  * Mounts GET /healthz and GET /metrics on the service.
  * @param {import('../call-service').CallService} service
- * @param {{metricsToken?: string|null}} [opts]
- * @returns {ReturnType<typeof createMetrics>}
+ * @param {{metricsToken?: string|null, tokenRequired?: boolean, refreshSeconds?: number}} [opts]
+ *   tokenRequired: without a metricsToken, /metrics is refused (403); refreshSeconds: how often /metrics's text is rendered
+ * @returns {{metrics: ReturnType<typeof createMetrics>, stop: () => void}} stop: ends the refresh timer
  */
-function mountObservability(service, { metricsToken = null } = {}) {
+function mountObservability(service, { metricsToken = null, tokenRequired = false, refreshSeconds = 10 } = {}) {
   const metrics = createMetrics({ collect: () => snapshot(service) });
+  const served = createMetricsSnapshot({ render: () => metrics.render(), intervalMs: refreshSeconds * 1000, warn: (err) => service.warn(err) });
   countEvents(service, metrics);
   const started = Date.now();
   service.addRoute('/healthz', (req, res) => {
@@ -80,15 +97,16 @@ function mountObservability(service, { metricsToken = null } = {}) {
   });
   service.addRoute('/metrics', async (req, res) => {
     req.resume();
-    if (metricsToken && !bearerMatches(req, metricsToken)) {
-      sendJson(res, 401, { error: { code: 'ERR_UNAUTHORIZED', message: 'metrics need Authorization: Bearer <metricsToken>' } });
+    const refused = refusal(req, metricsToken, tokenRequired);
+    if (refused) {
+      sendJson(res, refused.status, { error: { code: refused.code, message: refused.message } });
       return;
     }
-    const body = await metrics.render();
+    const body = await served.text();
     res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
     res.end(body);
   });
-  return metrics;
+  return { metrics, stop: () => served.stop() };
 }
 
 module.exports = { mountObservability };

@@ -71,7 +71,7 @@ class CallSession {
   /**
    * A party's socket joined (its token was checked by the caller).
    * @param {'visitor'|'agent'} party
-   * @param {{send(msg: object): void, close(code: number, reason?: string): void}} conn
+   * @param {{send(msg: object): void, forward(msg: object, sender: object|null): void, close(code: number, reason?: string): void}} conn
    */
   join(party, conn) {
     // First what may throw (a replaced iceServersFor), so a failed join leaves no trace.
@@ -131,7 +131,7 @@ class CallSession {
       return;
     }
     if (msg.type === 'media') {
-      this._send(OTHER[party], { type: 'peer-media', audio: msg.audio, video: msg.video });
+      this._forward(party, { type: 'peer-media', audio: msg.audio, video: msg.video });
       return;
     }
     if (msg.generation < this._gen[party]) return; // stale: from a connection already replaced
@@ -156,7 +156,7 @@ class CallSession {
     const out = msg.type === 'candidate'
       ? { type: 'candidate', candidate: msg.candidate, generation: msg.generation }
       : { type: msg.type, sdp: msg.sdp, generation: msg.generation };
-    this._send(OTHER[party], out);
+    this._forward(party, out);
   }
 
   _onP2pState(party, state) {
@@ -324,6 +324,12 @@ class CallSession {
   _send(party, msg) {
     const conn = this.sockets[party];
     if (conn) conn.send(msg);
+  }
+
+  /** What `from` sent for the other party: the socket cuts off a sender that floods (signalling.js). */
+  _forward(from, msg) {
+    const to = this.sockets[OTHER[from]];
+    if (to) to.forward(msg, this.sockets[from]);
   }
 
   _sendError(party, code, message) {

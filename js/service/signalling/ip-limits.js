@@ -7,12 +7,22 @@
 //   ws.once('close', () => limiter.release(req.socket.remoteAddress));
 //
 // Take the address once and release exactly what you acquired: release() of an
-// address with no connection counted is ignored. IPv4-mapped IPv6 addresses
-// ('::ffff:1.2.3.4', what a dual-stack server sees for IPv4 clients) count as
-// the IPv4 address; IPv6 addresses are compared in lower case. A missing address
-// (a socket already closed has remoteAddress undefined) counts as 'unknown'.
+// address with no connection counted is ignored. One address counts once
+// however it is spelt (normalizeIp): IPv4-mapped IPv6 ('::ffff:1.2.3.4', what
+// a dual-stack server sees for IPv4 clients, also in hex) counts as the IPv4
+// address; IPv6 in its RFC 5952 form (lower case, zeros compressed); a port or
+// brackets (as some proxies write X-Forwarded-For) are dropped. A missing
+// address (a socket already closed has remoteAddress undefined) counts as 'unknown'.
 
 const net = require('net');
+
+/** '::ffff:102:304' (the URL parser's spelling of ::ffff:1.2.3.4) as '1.2.3.4'; null for other addresses. */
+function mappedIpv4(canonical) {
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!m) return null;
+  const [hi, lo] = [parseInt(m[1], 16), parseInt(m[2], 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
 
 /**
  * The form an address is counted under.
@@ -20,12 +30,20 @@ const net = require('net');
  * @returns {string}
  */
 function normalizeIp(ip) {
-  if (typeof ip !== 'string' || ip === '') return 'unknown';
+  if (typeof ip !== 'string' || ip.trim() === '') return 'unknown';
   let a = ip.trim().toLowerCase();
-  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
-  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(a);
-  if (mapped && net.isIPv4(mapped[1])) return mapped[1];
-  return a;
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(a);
+  if (v4WithPort) a = v4WithPort[1];
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(a);
+  if (bracketed) a = bracketed[1];
+  if (!net.isIPv6(a)) return a;
+  let canonical;
+  try {
+    canonical = new URL(`http://[${a}]`).hostname.slice(1, -1); // RFC 5952 serialisation
+  } catch {
+    return a; // e.g. a zone index (fe80::1%eth0), which URLs do not take
+  }
+  return mappedIpv4(canonical) || canonical;
 }
 
 /**

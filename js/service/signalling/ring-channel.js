@@ -23,6 +23,7 @@ const crypto = require('crypto');
 const { WebSocketServer, WebSocket } = require('ws');
 const { createIpLimiter } = require('./ip-limits');
 const { refuseUpgrade, clientAddress } = require('./signalling');
+const { createMessageBucket, queueFull, CLOSE_TOO_MANY, CLOSE_NOT_READING } = require('./flood-limits');
 
 const MAX_MESSAGE_BYTES = 2048;
 const MAX_TOKEN_CHARS = 512;
@@ -39,11 +40,13 @@ function sha256Hex(text) {
 class RingChannel {
   /**
    * @param {{store: import('../calls/call-store').CallStore, maxConnectionsPerIp: number, trustProxy?: boolean,
+   *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number},
    *   warn: (err: unknown) => void, answer: (call: object, answer: 'accept'|'decline') => Promise<object|null>}} deps
    *   answer: tells the App; resolves to the join message for an accepted call (null after a decline)
    */
-  constructor({ store, maxConnectionsPerIp, trustProxy = false, warn, answer }) {
+  constructor({ store, maxConnectionsPerIp, floodLimits, trustProxy = false, warn, answer }) {
     this._store = store;
+    this._floodLimits = floodLimits;
     this._trustProxy = trustProxy;
     this._warn = warn;
     this._answer = answer;
@@ -112,7 +115,8 @@ class RingChannel {
   }
 
   _onConnection(ws) {
-    const state = { hash: null, errors: 0 };
+    const { messagesPerSecond: perSecond, messageBurst: burst } = this._floodLimits;
+    const state = { hash: null, errors: 0, bucket: createMessageBucket({ perSecond, burst }) };
     const helloTimer = setTimeout(() => ws.close(4401, 'no hello'), this.timing.helloTimeoutMs);
     helloTimer.unref();
     ws.on('close', () => {
@@ -125,6 +129,8 @@ class RingChannel {
     });
     ws.on('error', () => {});
     ws.on('message', (data, isBinary) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (!state.bucket.take()) return ws.close(CLOSE_TOO_MANY, 'too many messages');
       let msg;
       try {
         msg = isBinary ? null : JSON.parse(data.toString('utf8'));
@@ -185,8 +191,15 @@ class RingChannel {
     if (state.errors >= MAX_ERRORS) ws.close(4400, 'too many errors');
   }
 
+  /** A page that lets the service's messages pile up (it does not read) is cut off. */
   _send(ws, msg) {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (queueFull(ws, this._floodLimits.maxBufferedBytes)) {
+      ws.close(CLOSE_NOT_READING, 'not reading');
+      setTimeout(() => ws.terminate(), 1000).unref(); // its queue holds the close frame back
+      return;
+    }
+    ws.send(JSON.stringify(msg));
   }
 
   /** A page that did not answer the last ping (a closed laptop, a dead network) is dropped. */

@@ -8,12 +8,13 @@ const { WebSocketServer, WebSocket } = require('ws');
 const { verifyPartyToken } = require('../calls/party-tokens');
 const { decodeMessage, MAX_MESSAGE_BYTES } = require('./messages');
 const { createIpLimiter } = require('./ip-limits');
+const { createMessageBucket, queueFull, CLOSE_TOO_MANY, CLOSE_NOT_READING } = require('./flood-limits');
 
 /** Socket hard cap, above the protocol's 64 KiB so a too-large message can still be answered. */
 const HARD_MAX_PAYLOAD = 16 * MAX_MESSAGE_BYTES;
 const MAX_ERRORS = 10;
 const CLOSE_GRACE_MS = 1000;
-const STATUS_TEXT = { 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const STATUS_TEXT = { 404: 'Not Found', 421: 'Misdirected Request', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 const TOKEN_REASONS = { malformed: 'malformed token', 'bad signature': 'invalid token', expired: 'token expired' };
 
 /**
@@ -32,9 +33,12 @@ function clientAddress(req, socket, trustProxy) {
 
 /** One socket, before and after its join. */
 class Connection {
-  constructor(ws, ip) {
+  /** @param {{messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number}} limits */
+  constructor(ws, ip, limits) {
     this.ws = ws;
     this.ip = ip;
+    this.limits = limits;
+    this.bucket = createMessageBucket({ perSecond: limits.messagesPerSecond, burst: limits.messageBurst });
     this.party = null;
     this.session = null;
     this.errors = 0;
@@ -43,8 +47,33 @@ class Connection {
     this.closed = new Promise((resolve) => ws.once('close', resolve));
   }
 
+  /**
+   * Sends what the service itself has to say. Its own messages are few, so a
+   * queue past twice the limit means this peer does not read: it is cut off
+   * (forward() keeps what other parties send under the limit itself).
+   */
   send(msg) {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState !== WebSocket.OPEN || this.closing) return;
+    if (queueFull(this.ws, 2 * this.limits.maxBufferedBytes)) {
+      this.close(CLOSE_NOT_READING, 'not reading');
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  /**
+   * Sends what another party sent for this one. When this party cannot take
+   * more, the sender is the one that floods: it is cut off and this party
+   * stays (it reads its queue at its own pace).
+   * @param {object} msg
+   * @param {Connection|null} sender
+   */
+  forward(msg, sender) {
+    if (queueFull(this.ws, this.limits.maxBufferedBytes)) {
+      if (sender) sender.close(CLOSE_TOO_MANY, 'the other party cannot take more');
+      return;
+    }
+    this.send(msg);
   }
 
   error(code, message) {
@@ -78,6 +107,7 @@ function refuseUpgrade(socket, status, code, message) {
  * The /ws endpoint.
  * @param {{store: import('../calls/call-store').CallStore, sessions: import('../sessions/session-registry').SessionRegistry,
  *   tokenKey: Buffer, maxConnectionsPerIp: number, trustProxy?: boolean, warn: (err: unknown) => void,
+ *   floodLimits: {messagesPerSecond: number, messageBurst: number, maxBufferedBytes: number},
  *   onRefused?: (reason: string) => void}} deps onRefused: a join refused (4401) or an upgrade refused (404, 429)
  * @returns {Signalling}
  */
@@ -86,8 +116,9 @@ function createSignalling(deps) {
 }
 
 class Signalling {
-  constructor({ store, sessions, tokenKey, maxConnectionsPerIp, trustProxy = false, warn, onRefused = () => {}, onJoined = () => {} }) {
+  constructor({ store, sessions, tokenKey, maxConnectionsPerIp, floodLimits, trustProxy = false, warn, onRefused = () => {}, onJoined = () => {} }) {
     this._onJoined = onJoined;
+    this._floodLimits = floodLimits;
     this._trustProxy = trustProxy;
     this._store = store;
     this._sessions = sessions;
@@ -141,7 +172,7 @@ class Signalling {
   }
 
   _onConnection(ws, ip) {
-    const conn = new Connection(ws, ip);
+    const conn = new Connection(ws, ip, this._floodLimits);
     this._conns.add(conn);
     this._startPinger();
     const joinTimer = setTimeout(() => this._refuse(conn, `no join within ${this.timing.joinTimeoutMs} ms`), this.timing.joinTimeoutMs);
@@ -160,6 +191,10 @@ class Signalling {
   _onFrame(conn, data, isBinary) {
     conn.lastSeen = Date.now();
     if (conn.closing) return;
+    if (!conn.bucket.take()) {
+      conn.close(CLOSE_TOO_MANY, 'too many messages');
+      return;
+    }
     const decoded = decodeMessage(data, isBinary);
     if (!conn.session) {
       if (decoded.error || decoded.message.type !== 'join') {

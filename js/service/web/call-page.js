@@ -7,6 +7,13 @@
 //
 //   GET /call          js/service/web/pages/call.html
 //   GET /assets/<f>    js/service/web/pages/* (page script, shared call view, CSS, icon)
+//
+// Framing: /call?embed=1 is the overlay the site call script puts in an
+// iframe on the customer's site (docs/call-page.md), so it may be framed by
+// the embedOrigins (LCC_EMBED_ORIGINS), by default by any site: the service
+// cannot know the customers' sites, and in that mode the page acts only on
+// the party token its parent hands it, so a framing site can show no call
+// it does not already hold. Every other page may not be framed at all.
 
 const path = require('path');
 const { sendFromFolder, sendHtmlPage, sendText } = require('../http/static-files');
@@ -21,12 +28,17 @@ function decodeURIComponentSafe(s) {
   }
 }
 
-/** @param {import('../call-service').CallService} service */
-function mountCallPage(service) {
+/**
+ * @param {import('../call-service').CallService} service
+ * @param {{embedOrigins?: string[]}} [opts] origins that may frame /call?embed=1; [] means any
+ */
+function mountCallPage(service, { embedOrigins = [] } = {}) {
+  const embedAncestors = embedOrigins.length > 0 ? embedOrigins.join(' ') : '*';
   service.addRoute('/call', (req, res) => {
     req.resume();
-    const pathname = req.url.split('?')[0];
-    if (pathname === '/call') sendHtmlPage(req, res, PAGES_DIR, 'call.html');
+    const [pathname, query = ''] = req.url.split('?');
+    const embed = new URLSearchParams(query).get('embed') === '1';
+    if (pathname === '/call') sendHtmlPage(req, res, PAGES_DIR, 'call.html', { frameAncestors: embed ? embedAncestors : null });
     else sendText(res, 404, 'not found');
   });
   service.addRoute('/assets', (req, res) => {

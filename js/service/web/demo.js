@@ -24,6 +24,7 @@
 //   POST /demo/calls/:id/cancel     -> 200 the demo call, ended 'cancelled' (agent gave up while ringing)
 //   GET  /demo/incoming             -> 200 {call: <demo call>|null}: the call ringing now
 //   GET  /demo/events               Server-Sent Events for the visitor: 'incoming' and 'ringEnded'
+//                                   (at most MAX_EVENT_STREAMS at once; 503 past it)
 //   GET  /demo/recordings           -> 200 {recordings: [...]}
 //   GET  /recordings/files/<folder>/<name>   a recording's file (Range supported)
 
@@ -40,6 +41,8 @@ const ROOM_ID = 'demo-room';
 const MAX_BODY_BYTES = 4096;
 const WATCH_MS = 500; // how often the open call's record is checked for an end the demo did not cause
 const SSE_KEEPALIVE_MS = 15000;
+/** Visitor pages listening at once: a few tabs of a local demo; each one holds a socket and a response. */
+const MAX_EVENT_STREAMS = 16;
 const PAGES = { '/visitor': 'visitor.html', '/agent': 'agent.html', '/recordings': 'recordings.html' };
 const PREFIXES = ['/', '/demo', '/visitor', '/agent', '/recordings'];
 const SAFE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -242,6 +245,10 @@ function createDemo(service, { recordingsDir, ringTimeoutSeconds = 30 } = {}) {
   }
 
   function openEvents(req, res) {
+    if (sseClients.size >= MAX_EVENT_STREAMS) {
+      sendJson(res, 503, { error: { code: 'ERR_TOO_MANY_STREAMS', message: `at most ${MAX_EVENT_STREAMS} demo visitor pages listen at once: close some` } });
+      return;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -348,4 +355,4 @@ function mountDemo(service, options = {}) {
   return { close: demo.close, handle: demo.handle };
 }
 
-module.exports = { mountDemo, createDemo };
+module.exports = { mountDemo, createDemo, MAX_EVENT_STREAMS };

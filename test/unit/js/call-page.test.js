@@ -34,6 +34,32 @@ describe('call page without the demo', () => {
     assert.strictEqual(r.headers['referrer-policy'], 'no-referrer');
   });
 
+  it('no site may frame the call page (CSP frame-ancestors and X-Frame-Options); its overlay mode ?embed=1 may be framed', async () => {
+    const page = await get(port, '/call');
+    assert.match(page.headers['content-security-policy'], /frame-ancestors 'none'/);
+    assert.strictEqual(page.headers['x-frame-options'], 'DENY');
+    const overlay = await get(port, '/call?embed=1');
+    assert.strictEqual(overlay.status, 200);
+    assert.match(overlay.headers['content-security-policy'], /frame-ancestors \*$/);
+    assert.strictEqual(overlay.headers['x-frame-options'], undefined);
+  });
+
+  it('with embedOrigins, only those sites may frame the overlay', async () => {
+    const s = createCallService({
+      secret: 'call-page-test-secret-0123456789', port: 0, media: { listenAddresses: ['127.0.0.1'] },
+      embedOrigins: ['https://shop.example.com', 'https://www.example.org:8443'],
+    });
+    try {
+      const p = Number(new URL((await s.listen()).url).port);
+      const overlay = await get(p, '/call?embed=1');
+      assert.match(overlay.headers['content-security-policy'], /frame-ancestors https:\/\/shop\.example\.com https:\/\/www\.example\.org:8443$/);
+      assert.match((await get(p, '/call')).headers['content-security-policy'], /frame-ancestors 'none'/);
+    } finally {
+      await s.close();
+    }
+    assert.throws(() => createCallService({ secret: 'call-page-test-secret-0123456789', embedOrigins: ['https://shop.example.com/cart'] }), /^LccError: embedOrigins must be/);
+  });
+
   it('its assets and the client are served; the client with CORS open for the widget', async () => {
     for (const p of ['/assets/call.js', '/assets/call-view.js', '/assets/ui.css', '/client/livechat-call.js']) {
       assert.strictEqual((await get(port, p)).status, 200, p);

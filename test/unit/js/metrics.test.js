@@ -249,6 +249,11 @@ describe('ip-limits: createIpLimiter', function () {
     assert.strictEqual(normalizeIp('2001:DB8::1'), '2001:db8::1');
     assert.strictEqual(normalizeIp('::1'), '::1');
     assert.strictEqual(normalizeIp('::ffff:999.1.1.1'), '::ffff:999.1.1.1', 'not an IPv4 address: left alone');
+    assert.strictEqual(normalizeIp('::ffff:0102:0304'), '1.2.3.4', 'mapped, in hex');
+    assert.strictEqual(normalizeIp('2001:0db8:0000:0000:0000:0000:0000:0001'), '2001:db8::1', 'zeros compressed');
+    assert.strictEqual(normalizeIp('2001:db8:0::1'), '2001:db8::1');
+    assert.strictEqual(normalizeIp('1.2.3.4:5678'), '1.2.3.4', 'a port dropped');
+    assert.strictEqual(normalizeIp('[2001:db8::1]:443'), '2001:db8::1');
     assert.strictEqual(normalizeIp(undefined), 'unknown');
     assert.strictEqual(normalizeIp(''), 'unknown');
   });

@@ -9,6 +9,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const http = require('http');
 const WebSocket = require('ws');
 
 const MAIN = path.join(__dirname, '..', '..', '..', 'js', 'service', 'main.js');
@@ -25,7 +26,7 @@ function start(env, { hostsFile } = {}) {
   const url = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 15000);
     child.stdout.on('data', () => {
-      const m = /call service on (http:\/\/\S+)/.exec(out);
+      const m = /call service on (https?:\/\/\S+)/.exec(out);
       if (m && out.includes('shared secret for the Rocket.Chat App')) { // the last line printed
         clearTimeout(timer);
         resolve(m[1]);
@@ -35,6 +36,27 @@ function start(env, { hostsFile } = {}) {
   });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, url, exited, output: () => out };
+}
+
+/** GET 127.0.0.1:port/path with this Host header; resolves with {status, body}. */
+function get(port, urlPath, host) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject);
+  });
+}
+
+/** A port free on 127.0.0.1 now (for a start whose printed URL is its public one, not its port). */
+function freePort() {
+  return new Promise((resolve) => {
+    const server = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 describe('npm start (js/service/main.js)', function () {
@@ -62,6 +84,44 @@ describe('npm start (js/service/main.js)', function () {
     again.child.kill('SIGTERM');
     const endedAgain = await again.exited;
     assert.strictEqual(endedAgain.code, 0, `${JSON.stringify(endedAgain)}\n${again.output()}`);
+  });
+
+  it('refuses a request or WebSocket naming another host (DNS rebinding) with 421, demo included', async () => {
+    const env = { LCC_PORT: '0', LCC_HOST: '127.0.0.1', LCC_DATA_DIR: path.join(dir, 'data'), LCC_RECORDINGS_DIR: path.join(dir, 'rec') };
+    const run = start(env);
+    const { port } = new URL(await run.url);
+    for (const p of ['/agent', '/demo/recordings', '/healthz']) {
+      const res = await get(port, p, 'evil.example');
+      assert.strictEqual(res.status, 421, p);
+      assert.strictEqual(JSON.parse(res.body).error.code, 'ERR_HOST_NOT_ALLOWED');
+    }
+    assert.strictEqual((await get(port, '/agent', `localhost:${port}`)).status, 200);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host: 'evil.example' } });
+    const status = await new Promise((resolve) => {
+      ws.once('unexpected-response', (req, res) => resolve(res.statusCode));
+      ws.once('open', () => resolve('open'));
+      ws.once('error', () => {});
+    });
+    assert.strictEqual(status, 421);
+    run.child.kill('SIGTERM');
+    assert.strictEqual((await run.exited).code, 0);
+  });
+
+  it('behind the reverse-proxy set-up of docs/deployment.md the demo is off; the call page and health stay', async () => {
+    const port = await freePort();
+    const env = {
+      LCC_PORT: String(port), LCC_HOST: '127.0.0.1', LCC_PUBLIC_URL: 'https://calls.example.org', LCC_TRUST_PROXY: '1',
+      LCC_DATA_DIR: path.join(dir, 'data'), LCC_RECORDINGS_DIR: path.join(dir, 'rec'),
+    };
+    const run = start(env);
+    await run.url;
+    assert.ok(!run.output().includes('agent console:'), run.output());
+    for (const p of ['/agent', '/visitor', '/recordings', '/demo/', '/demo/events']) {
+      assert.strictEqual((await get(port, p, 'calls.example.org')).status, 404, p);
+    }
+    for (const p of ['/call', '/healthz']) assert.strictEqual((await get(port, p, 'calls.example.org')).status, 200, p);
+    run.child.kill('SIGTERM');
+    assert.strictEqual((await run.exited).code, 0);
   });
 
   it("LCC_HOST=localhost with a stock Debian /etc/hosts (::1 first) serves on 127.0.0.1 and on [::1]", async () => {
