@@ -1,11 +1,17 @@
 'use strict';
 // Where the App keeps its calls: one record per call in the App's own
-// persistence, {callId, roomId, messageId, startedAt, call}, found by call id
-// (buttons, the service's events, scheduled jobs) or by room (commands,
-// endpoints). The record's `call` (an AppCall) is the App's only source of
-// truth about a call. The call message in the room is a rendering of it and
-// is never read back: where an admin lets users edit message custom fields, an
-// agent could otherwise point a call message at another room's call.
+// persistence, {callId, roomId, messageId, startedAt, rev, call}, found by
+// call id (buttons, the service's events, scheduled jobs) or by room
+// (commands, endpoints). The record's `call` (an AppCall) is the App's only
+// source of truth about a call. The call message in the room is a rendering of
+// it and is never read back: where an admin lets users edit message custom
+// fields, an agent could otherwise point a call message at another room's call.
+//
+// A new state is a new record (revision rev + 1), then the previous one is
+// removed by its own association: only create, read and remove by
+// association behave alike in every Rocket.Chat (its updateByAssociations
+// matches the association list exactly and, in some versions, throws after
+// updating).
 
 const { RocketChatAssociationModel, RocketChatAssociationRecord } = require('@rocket.chat/apps-engine/definition/metadata');
 
@@ -13,6 +19,11 @@ const CALL_KIND = 'livechat-calls:call';
 
 function byCall(callId) {
   return new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `${CALL_KIND}:${callId}`);
+}
+
+/** Each revision's own association, so that exactly that record can be removed. */
+function byRevision(callId, rev) {
+  return new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `${CALL_KIND}:${callId}:rev:${rev}`);
 }
 
 function byRoom(roomId) {
@@ -38,13 +49,23 @@ function stateOf(call) {
  * What callers get: where the call lives (`entry`) and its state (`call`).
  * Records without a call (written by App versions that kept the state in the
  * message) are not calls any more.
- * @returns {{entry: {callId: string, roomId: string, messageId: string, startedAt: string},
+ * @returns {{entry: {callId: string, roomId: string, messageId: string, startedAt: string, rev: number},
  *   call: import('./call-lifecycle').AppCall} | undefined}
  */
 function fromRecord(record) {
   if (!record || !record.call || record.call.callId !== record.callId || record.call.roomId !== record.roomId) return undefined;
   const { call, ...entry } = plain(record);
   return { entry, call };
+}
+
+/** Of several revisions of one call (a reader may see the new before the old is removed), the newest. */
+function newest(records) {
+  return records.reduce((best, r) => (!best || Number(r.entry.rev) > Number(best.entry.rev) ? r : best), undefined);
+}
+
+async function createRevision(persis, { callId, roomId, messageId, startedAt }, rev, call) {
+  const record = { callId, roomId, messageId, startedAt, rev, call: { ...stateOf(call), callId, roomId } };
+  await persis.createWithAssociations(record, [byCall(callId), ...byRoom(roomId), byRevision(callId, rev)]);
 }
 
 /**
@@ -54,19 +75,19 @@ function fromRecord(record) {
  * @param {import('./call-lifecycle').AppCall} call
  */
 async function indexCall(persis, messageId, call) {
-  const { callId, roomId, startedAt } = call;
-  await persis.createWithAssociations({ callId, roomId, messageId, startedAt, call: stateOf(call) }, [byCall(callId), ...byRoom(roomId)]);
+  await createRevision(persis, { callId: call.callId, roomId: call.roomId, messageId, startedAt: call.startedAt }, 1, call);
 }
 
 /**
  * Stores a call's new state; where it lives (id, room, message) never changes.
  * @param {import('@rocket.chat/apps-engine/definition/accessors').IPersistence} persis
- * @param {{callId: string, roomId: string, messageId: string, startedAt: string}} entry
+ * @param {{callId: string, roomId: string, messageId: string, startedAt: string, rev: number}} entry as found
  * @param {import('./call-lifecycle').AppCall} call
  */
 async function saveCall(persis, entry, call) {
-  const { callId, roomId, messageId, startedAt } = entry;
-  await persis.updateByAssociation(byCall(callId), { callId, roomId, messageId, startedAt, call: { ...stateOf(call), callId, roomId } }, false);
+  // Later than any revision written since `entry` was read (the clock), and than `entry` itself.
+  await createRevision(persis, entry, Math.max(Number(entry.rev) + 1, Date.now()), call);
+  await persis.removeByAssociation(byRevision(entry.callId, entry.rev));
 }
 
 /**
@@ -75,16 +96,16 @@ async function saveCall(persis, entry, call) {
  */
 async function findCall(read, callId) {
   if (typeof callId !== 'string' || !callId) return undefined;
-  const [record] = await read.getPersistenceReader().readByAssociation(byCall(callId));
-  return fromRecord(record);
+  const records = plain(await read.getPersistenceReader().readByAssociation(byCall(callId))) || [];
+  return newest(records.map(fromRecord).filter(Boolean));
 }
 
 /** The room's newest call, or undefined. */
 async function latestCallInRoom(read, roomId) {
   const records = plain(await read.getPersistenceReader().readByAssociations(byRoom(roomId))) || [];
   const calls = records.map(fromRecord).filter((found) => found && found.entry.roomId === roomId);
-  calls.sort((a, b) => String(b.entry.startedAt).localeCompare(String(a.entry.startedAt)));
-  return calls[0];
+  const latest = calls.reduce((best, c) => (!best || String(c.entry.startedAt) > String(best.entry.startedAt) ? c : best), undefined);
+  return latest && newest(calls.filter((c) => c.entry.callId === latest.entry.callId));
 }
 
 module.exports = { indexCall, saveCall, findCall, latestCallInRoom, plain };
