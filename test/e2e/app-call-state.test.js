@@ -7,7 +7,7 @@
 // visitor's side) reaches room 2's call, and an edited status changes nothing.
 
 const assert = require('assert');
-const { appFixture, callMessages, assertOnlyErrors, ENGINES } = require('./helpers/app-fixture');
+const { appFixture, callMessages, assertOnlyErrors, visitorRequest, ENGINES } = require('./helpers/app-fixture');
 
 const JOIN = 'livechat-calls.join';
 const END = 'livechat-calls.end';
@@ -104,15 +104,18 @@ for (const engine of ENGINES) {
       const res = await agentApi('agent/call/end', { content: { rid: env.room.id } });
       assert.strictEqual(res.status, 200);
       assert.strictEqual(res.content.call.callId, callA.callId);
+      // The App's record: one per call (each new state replaces the last), room 1's ended.
+      const records = env.host.persistence().filter((r) => r.data.callId === callA.callId);
+      assert.deepStrictEqual(records.map((r) => [r.data.roomId, r.data.call.callStatus]), [[env.room.id, 'ended']]);
     });
 
     it("room 1's visitor sees and answers room 1's call only", async () => {
-      const fetched = await env.host.executeApi('visitor/call', { query: { rid: env.room.id }, headers: { 'x-visitor-token': env.visitor.token } });
+      const fetched = await visitorRequest(env.host, 'visitor/call', { token: env.visitor.token, rid: env.room.id });
       assert.strictEqual(fetched.status, 200);
       assert.strictEqual(fetched.content.call.callId, callA.callId);
       assert.strictEqual(fetched.content.call.callStatus, 'ringing');
       assert.strictEqual(fetched.content.join, null, 'nothing to join before accepting');
-      const ended = await env.host.executeApi('visitor/call/end', { method: 'post', content: { rid: env.room.id }, headers: { 'x-visitor-token': env.visitor.token } });
+      const ended = await visitorRequest(env.host, 'visitor/call/end', { token: env.visitor.token, rid: env.room.id });
       assert.strictEqual(ended.status, 200);
       assert.deepStrictEqual([ended.content.call.callId, ended.content.call.callStatus], [callA.callId, 'declined']);
       assert.strictEqual(env.service.calls.get(callA.callId).endReason, 'declined');
