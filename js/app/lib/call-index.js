@@ -17,6 +17,15 @@ const { RocketChatAssociationModel, RocketChatAssociationRecord } = require('@ro
 
 const CALL_KIND = 'livechat-calls:call';
 
+/**
+ * Where a call lives: its ids, and the revision of its record read last.
+ * @typedef {{callId: string, roomId: string, messageId: string, startedAt: string, rev: number}} CallEntry
+ */
+/**
+ * A call as found: where it lives and its state.
+ * @typedef {{entry: CallEntry, call: import('./call-lifecycle').AppCall}} FoundCall
+ */
+
 function byCall(callId) {
   return new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `${CALL_KIND}:${callId}`);
 }
@@ -49,8 +58,7 @@ function stateOf(call) {
  * What callers get: where the call lives (`entry`) and its state (`call`).
  * Records without a call (written by App versions that kept the state in the
  * message) are not calls any more.
- * @returns {{entry: {callId: string, roomId: string, messageId: string, startedAt: string, rev: number},
- *   call: import('./call-lifecycle').AppCall} | undefined}
+ * @returns {FoundCall | undefined}
  */
 function fromRecord(record) {
   if (!record || !record.call || record.call.callId !== record.callId || record.call.roomId !== record.roomId) return undefined;
@@ -58,7 +66,11 @@ function fromRecord(record) {
   return { entry, call };
 }
 
-/** Of several revisions of one call (a reader may see the new before the old is removed), the newest. */
+/**
+ * Of several revisions of one call (a reader may see the new before the old is removed), the newest.
+ * @param {FoundCall[]} records
+ * @returns {FoundCall | undefined}
+ */
 function newest(records) {
   return records.reduce((best, r) => (!best || Number(r.entry.rev) > Number(best.entry.rev) ? r : best), undefined);
 }
@@ -81,7 +93,7 @@ async function indexCall(persis, messageId, call) {
 /**
  * Stores a call's new state; where it lives (id, room, message) never changes.
  * @param {import('@rocket.chat/apps-engine/definition/accessors').IPersistence} persis
- * @param {{callId: string, roomId: string, messageId: string, startedAt: string, rev: number}} entry as found
+ * @param {CallEntry} entry as found
  * @param {import('./call-lifecycle').AppCall} call
  */
 async function saveCall(persis, entry, call) {

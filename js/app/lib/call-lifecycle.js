@@ -139,7 +139,7 @@ async function renderMessage(ctx, messageId, call, linkUrl) {
  * (and any earlier link is forgotten: only its ticket's expiry or use ever
  * mattered).
  * @param {Ctx} ctx
- * @param {{callId: string, roomId: string, messageId: string, startedAt: string}} entry where the call lives (call-index.js)
+ * @param {import('./call-index').CallEntry} entry where the call lives
  * @param {AppCall} call
  * @param {{linkUrl?: string}} [link]
  */
@@ -303,7 +303,7 @@ async function endOnService(ctx, config, call) {
 /**
  * Applies an event to a call found with call-index.js.
  * @param {Ctx} ctx
- * @param {{entry: {callId: string, roomId: string, messageId: string, startedAt: string}, call: AppCall}} found
+ * @param {import('./call-index').FoundCall} found
  * @param {'accept'|'decline'|'end'|'timeout'|'room-closed'} event
  * @param {'agent'|'visitor'|'system'} actor
  * @param {{visitorLink?: {ticketId: string, expiresAt: string}, linkUrl?: string}} [link] the visitor's
@@ -344,7 +344,7 @@ async function applyEvent(ctx, found, event, actor, link = {}) {
 /**
  * A ringing call past its ring timeout is missed, whether or not the job ran.
  * @param {Ctx} ctx
- * @param {{entry: {messageId: string}, call: AppCall}} found
+ * @param {import('./call-index').FoundCall} found
  * @returns {Promise<AppCall>}
  */
 async function settleIfOverdue(ctx, found) {

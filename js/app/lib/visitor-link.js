@@ -32,7 +32,7 @@ function withoutMessageId(call) {
  * The room's visitor pressed Join call: a ringing call is accepted, then the
  * message offers the visitor's single-use Open call link.
  * @param {import('./call-lifecycle').Ctx} ctx
- * @param {{entry: {messageId: string}, call: import('./call-lifecycle').AppCall}} found
+ * @param {import('./call-index').FoundCall} found
  * @returns {Promise<import('./call-lifecycle').AppCall>}
  */
 async function offerVisitorLink(ctx, found) {

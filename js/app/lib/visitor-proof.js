@@ -60,7 +60,8 @@ async function roomOfVisitorProof(ctx, { proof, method, path }, roomId) {
   if (Math.abs(Date.now() - time) > PROOF_WINDOW_MS) {
     throw callError(403, 'ERR_FORBIDDEN', `not allowed: the proof's time is more than ${PROOF_WINDOW_MS / 60000} minutes from the server's`);
   }
-  const room = await ctx.read.getRoomReader().getById(roomId);
+  const room = /** @type {import('@rocket.chat/apps-engine/definition/livechat').ILivechatRoom | undefined} */ (
+    await ctx.read.getRoomReader().getById(roomId));
   const token = room && room.visitor && room.visitor.token;
   if (typeof token !== 'string' || !token) throw forbidden();
   const expected = Buffer.from(macOf(token, { method, path, rid: roomId, time }), 'hex');
@@ -68,7 +69,7 @@ async function roomOfVisitorProof(ctx, { proof, method, path }, roomId) {
   const proven = await roomOfVisitor(ctx.read, token, roomId); // the visitor still exists, and is the room's
 
   // Each proof once: later than the last one this room's visitor used.
-  const [last] = await ctx.read.getPersistenceReader().readByAssociations(lastProofKey(roomId));
+  const [last] = /** @type {{time?: number}[]} */ (await ctx.read.getPersistenceReader().readByAssociations(lastProofKey(roomId)));
   if (last && Number(last.time) >= time) throw callError(403, 'ERR_FORBIDDEN', 'not allowed: this proof was used already (each request needs a new, later one)');
   // Remove and create: Rocket.Chat's updateByAssociations is not alike in every version.
   await ctx.persis.removeByAssociations(lastProofKey(roomId));
