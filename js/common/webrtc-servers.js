@@ -99,11 +99,21 @@ function checkServer(server, where) {
 }
 
 /**
+ * An entry with no '@' that holds a ':' but is no STUN/TURN URL: most likely
+ * the front of 'user:pass@url' cut by a raw ',' in the password.
+ */
+function looksLikeCredentials(entry) {
+  return !entry.includes('@') && entry.includes(':') && !/^(stuns?|turns?):/i.test(entry);
+}
+
+/**
  * An entry fit to quote in an error or a log: everything before its last '@'
- * (the user name and password, however malformed) becomes '***'. Errors reach
- * the admin's screen and the App's logs, which must never hold a TURN password.
+ * (the user name and password, however malformed) becomes '***', and so does
+ * an entry that looks like credentials cut off by a ','. Errors reach the
+ * admin's screen and the App's logs, which must never hold a TURN password.
  */
 function redactEntry(entry) {
+  if (looksLikeCredentials(entry)) return '***';
   const at = entry.lastIndexOf('@');
   return at === -1 ? entry : `***${entry.slice(at)}`;
 }
@@ -124,6 +134,9 @@ function withoutCredentials(value) {
 function parseEntry(entry, index) {
   const where = `iceServers entry ${index + 1} (${describe(redactEntry(entry))})`;
   if (entry === '') throw bad(`iceServers entry ${index + 1}`, 'is empty (a stray comma?)');
+  if (looksLikeCredentials(entry)) {
+    throw bad(where, `is not a STUN or TURN URL, expected ${URL_FORMS} (write ',' in a user name or password as %2C)`);
+  }
   const parts = entry.split('@');
   const server = { urls: parts.pop() };
   if (parts.length > 1) throw bad(where, "has more than one '@' (write '@' in a user name or password as %40)");

@@ -115,6 +115,7 @@ describe('parseIceServers() never quotes a password', () => {
     ['two @', `team@example.com:${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has more than one '@'/],
     ["a raw ':' in the password", `user:pa:${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has credentials that are not user:password/],
     ['a malformed %-escape', `user:%zz${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has a password with a malformed %-escape/],
+    ["a raw ',' in the password (the entry is cut in two)", `user:pa,${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*'\) is not a STUN or TURN URL, expected stun:host\[:port\].*%2C/],
     ['an over-long password', `user:${PASSWORD.repeat(20)}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has a credential longer than 255 bytes/],
   ];
   for (const [what, value, pattern] of REFUSED) {
@@ -133,6 +134,7 @@ describe('parseIceServers() never quotes a password', () => {
       withoutCredentials(`stun:s.example.org, team@example.com:${PASSWORD}@turn:t.example.org:3478?transport=tcp,u:p@turns:t.example.org`),
       'stun:s.example.org, ***@turn:t.example.org:3478?transport=tcp, ***@turns:t.example.org',
     );
+    assert.strictEqual(withoutCredentials(`stun:s.example.org, user:pa,ss${PASSWORD}@turn:t.example.org`), 'stun:s.example.org, ***, ***@turn:t.example.org');
     assert.strictEqual(withoutCredentials(undefined), undefined);
   });
 });
