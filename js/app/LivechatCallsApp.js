@@ -24,12 +24,8 @@ const { offerVisitorLink, withdrawVisitorLink } = require('./lib/visitor-link');
 const { ServiceEventsEndpoint } = require('./endpoints/service-events');
 const { findCall, latestCallInRoom } = require('./lib/call-index');
 const { createServiceClient } = require('./lib/service-client');
+const { withoutCredentials } = require('../common/webrtc-servers');
 
-/** A setting's value fit for the log: WebRTC_Servers without its TURN user names and passwords. */
-function withoutCredentials(id, value) {
-  if (id !== ids.iceServers || typeof value !== 'string') return value;
-  return value.split(',').map((entry) => entry.replace(/^\s*[^@]*@/, '***@')).join(',');
-}
 
 // The value to put back, by setting id, when onPreSettingUpdate refuses a new
 // one: the Deno engines store a refused value anyway (their runtime swallows
@@ -102,7 +98,7 @@ class LivechatCallsApp extends App {
       }
       return;
     }
-    const shown = setting.type === 'password' ? '(hidden)' : JSON.stringify(withoutCredentials(setting.id, setting.value));
+    const shown = setting.type === 'password' ? '(hidden)' : JSON.stringify(setting.id === ids.iceServers ? withoutCredentials(setting.value) : setting.value);
     this.getLogger().info(`setting ${setting.id} is now ${shown}; it applies from the next call`);
     if (setting.id !== ids.serviceUrl && setting.id !== ids.serviceSecret) return;
     const config = await readConfig(read);

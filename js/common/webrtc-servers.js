@@ -14,7 +14,7 @@
 // Where Rocket.Chat would silently build a server no browser accepts (an empty
 // entry, two '@', a password holding a raw ':', a TURN URL without
 // credentials), this throws an Error with code ERR_INVALID_OPTION naming the
-// entry instead.
+// entry instead, its user name and password shown as '***'.
 
 const net = require('net');
 const { describe } = require('./describe');
@@ -98,10 +98,45 @@ function checkServer(server, where) {
   }
 }
 
+/**
+ * An entry with no '@' that holds a ':' but is no STUN/TURN URL: most likely
+ * the front of 'user:pass@url' cut by a raw ',' in the password.
+ */
+function looksLikeCredentials(entry) {
+  return !entry.includes('@') && entry.includes(':') && !/^(stuns?|turns?):/i.test(entry);
+}
+
+/**
+ * An entry fit to quote in an error or a log: everything before its last '@'
+ * (the user name and password, however malformed) becomes '***', and so does
+ * an entry that looks like credentials cut off by a ','. Errors reach the
+ * admin's screen and the App's logs, which must never hold a TURN password.
+ */
+function redactEntry(entry) {
+  if (looksLikeCredentials(entry)) return '***';
+  const at = entry.lastIndexOf('@');
+  return at === -1 ? entry : `***${entry.slice(at)}`;
+}
+
+/**
+ * A WebRTC_Servers value with every entry's credentials replaced by '***'
+ * (non-strings are returned as they are).
+ * @template T
+ * @param {T} value
+ * @returns {T | string}
+ */
+function withoutCredentials(value) {
+  if (typeof value !== 'string') return value;
+  return value.split(',').map((entry) => redactEntry(entry.trim())).join(', ');
+}
+
 /** One entry of the WebRTC_Servers string ("[user:pass@]url"), as Rocket.Chat reads it. */
 function parseEntry(entry, index) {
-  const where = `iceServers entry ${index + 1} (${describe(entry)})`;
+  const where = `iceServers entry ${index + 1} (${describe(redactEntry(entry))})`;
   if (entry === '') throw bad(`iceServers entry ${index + 1}`, 'is empty (a stray comma?)');
+  if (looksLikeCredentials(entry)) {
+    throw bad(where, `is not a STUN or TURN URL, expected ${URL_FORMS} (write ',' in a user name or password as %2C)`);
+  }
   const parts = entry.split('@');
   const server = { urls: parts.pop() };
   if (parts.length > 1) throw bad(where, "has more than one '@' (write '@' in a user name or password as %40)");
@@ -131,7 +166,8 @@ function normalizeServer(server, index) {
   const urlsOk = typeof urls === 'string' || (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
   if (!urlsOk) throw invalidOption(`${where}.urls`, 'a URL string or a non-empty array of URL strings', urls);
   if (username !== undefined && typeof username !== 'string') throw invalidOption(`${where}.username`, 'a string', username);
-  if (credential !== undefined && typeof credential !== 'string') throw invalidOption(`${where}.credential`, 'a string', credential);
+  // The value itself is never quoted: it is a password.
+  if (credential !== undefined && typeof credential !== 'string') throw bad(`${where}.credential`, `must be a string, got ${typeof credential}`);
   if (credentialType !== undefined && credentialType !== 'password') throw invalidOption(`${where}.credentialType`, "'password'", credentialType);
   const out = { urls: Array.isArray(urls) ? [...urls] : urls };
   if (username !== undefined) out.username = username;
@@ -158,4 +194,4 @@ function parseIceServers(input) {
   throw invalidOption('iceServers', "a string in Rocket.Chat's WebRTC_Servers format or an array of RTCIceServer", input);
 }
 
-module.exports = { parseIceServers, parseIceUrl, describe, MAX_CREDENTIAL_BYTES };
+module.exports = { parseIceServers, parseIceUrl, withoutCredentials, describe, MAX_CREDENTIAL_BYTES };

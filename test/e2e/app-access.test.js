@@ -6,7 +6,8 @@
 // signalling lets anyone who knows a room id read and write it.)
 
 const assert = require('assert');
-const { appFixture, callMessages, assertOnlyErrors, ENGINES } = require('./helpers/app-fixture');
+const { appFixture, callMessages, assertOnlyErrors, visitorRequest, ENGINES } = require('./helpers/app-fixture');
+const { signVisitorProof } = require('../../js/app/lib/visitor-proof');
 
 for (const engine of ENGINES) {
   describe(`call access control in the Rocket.Chat App (Apps-Engine ${engine})`, function () {
@@ -34,30 +35,66 @@ for (const engine of ENGINES) {
       ['post', 'visitor/call/decline'],
       ['post', 'visitor/call/end'],
     ];
+    const NOT_ALLOWED = { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } };
+    const NO_PROOF = /^not allowed: send the x-visitor-proof header/;
+    // Each caller: the request's headers, and the 403 message it gets.
     const visitorCallers = {
-      'no token': () => ({}),
-      'an empty token': () => ({ 'x-visitor-token': '' }),
-      'an unknown token': () => ({ 'x-visitor-token': 'not-a-visitor-token' }),
-      "another room's visitor token": () => ({ 'x-visitor-token': env.otherVisitor.token }),
+      'no proof': () => [{}, NO_PROOF],
+      "the visitor's LiveChat token itself (x-visitor-token, no proof)": () => [{ 'x-visitor-token': env.visitor.token }, NO_PROOF],
+      'a malformed proof': () => [{ 'x-visitor-proof': `v1.${Date.now()}.not-hex` }, NO_PROOF],
+      'a proof made from an unknown token': (method, path) => [proofHeader({ token: 'not-a-visitor-token', method, path }), 'not allowed'],
+      "a proof made from another room's visitor token": (method, path) => [proofHeader({ token: env.otherVisitor.token, method, path }), 'not allowed'],
+      'a proof made for another endpoint': (method) => [proofHeader({ token: env.visitor.token, method, path: 'visitor/call/other' }), 'not allowed'],
+      'a proof three minutes old': (method, path) => [proofHeader({ token: env.visitor.token, method, path, time: Date.now() - 180000 }), /^not allowed: the proof's time is more than 2 minutes/],
     };
+    function proofHeader({ token, method, path, rid = env.room.id, time = Date.now() }) {
+      return { 'x-visitor-proof': signVisitorProof({ token, method, path, rid, time }) };
+    }
+    const roomArgs = (method, rid) => (method === 'get' ? { query: { rid } } : { content: { rid } });
     for (const [method, path] of visitorEndpoints) {
-      for (const [who, headers] of Object.entries(visitorCallers)) {
+      for (const [who, caller] of Object.entries(visitorCallers)) {
         it(`${method.toUpperCase()} ${path} with ${who} gets 403 and changes nothing`, async () => {
-          const args = { method, headers: headers(), ...(method === 'get' ? { query: { rid: env.room.id } } : { content: { rid: env.room.id } }) };
-          const res = await env.host.executeApi(path, args);
+          const [headers, message] = caller(method, path);
+          const res = await env.host.executeApi(path, { method, headers, ...roomArgs(method, env.room.id) });
           assert.strictEqual(res.status, 403, JSON.stringify(res.content));
-          assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
+          assert.strictEqual(res.content.error.code, 'ERR_FORBIDDEN');
+          if (typeof message === 'string') assert.strictEqual(res.content.error.message, message);
+          else assert.match(res.content.error.message, message);
           assertUntouched();
           assertOnlyErrors(env.host);
         });
       }
       it(`${method.toUpperCase()} ${path} for a room that does not exist gets the same 403`, async () => {
-        const args = { method, headers: { 'x-visitor-token': env.visitor.token }, ...(method === 'get' ? { query: { rid: 'no-such-room' } } : { content: { rid: 'no-such-room' } }) };
-        const res = await env.host.executeApi(path, args);
+        const headers = proofHeader({ token: env.visitor.token, method, path, rid: 'no-such-room' });
+        const res = await env.host.executeApi(path, { method, headers, ...roomArgs(method, 'no-such-room') });
         assert.strictEqual(res.status, 403);
-        assert.deepStrictEqual(res.content, { error: { code: 'ERR_FORBIDDEN', message: 'not allowed' } });
+        assert.deepStrictEqual(res.content, NOT_ALLOWED);
       });
     }
+
+    it("the visitor's proof works once: the same request again (e.g. copied from a log) gets 403", async () => {
+      const headers = proofHeader({ token: env.visitor.token, method: 'get', path: 'visitor/call' });
+      const first = await env.host.executeApi('visitor/call', { headers, ...roomArgs('get', env.room.id) });
+      assert.strictEqual(first.status, 200, JSON.stringify(first.content));
+      const again = await env.host.executeApi('visitor/call', { headers, ...roomArgs('get', env.room.id) });
+      assert.strictEqual(again.status, 403);
+      assert.match(again.content.error.message, /^not allowed: this proof was used already/);
+      const older = proofHeader({ token: env.visitor.token, method: 'post', path: 'visitor/call/end', time: Date.now() - 1000 });
+      assert.strictEqual((await env.host.executeApi('visitor/call/end', { method: 'post', headers: older, ...roomArgs('post', env.room.id) })).status, 403,
+        'a proof older than the last one used');
+      assertUntouched();
+    });
+
+    it("the engine logs each visitor request whole, and the visitor's LiveChat token is nowhere in the App's logs", async () => {
+      for (const [method, path] of visitorEndpoints.filter(([m]) => m === 'get').concat([['post', 'visitor/call/accept']])) {
+        const res = await visitorRequest(env.host, path, { token: env.visitor.token, rid: env.room.id, post: method === 'post' });
+        assert.strictEqual(res.status, 200, JSON.stringify(res.content));
+      }
+      await env.host.livechatBlockAction({ actionId: 'livechat-calls.join', value: call.callId, messageId: call.messageId, visitorToken: env.visitor.token });
+      const logs = JSON.stringify(env.host.logs());
+      assert.match(logs, /x-visitor-proof/, 'the engine logged the requests with their headers');
+      assert.ok(!logs.includes(env.visitor.token), "the visitor's token is in the App's logs");
+    });
 
     const agentEndpoints = [
       ['get', 'agent/call'],
@@ -117,7 +154,7 @@ for (const engine of ENGINES) {
     it('the serving agent and the visitor themselves are let through (the refusals above are not blanket)', async () => {
       const agentView = await env.host.executeApi('agent/call', { method: 'get', query: { rid: env.room.id }, userId: env.agent.id });
       assert.strictEqual(agentView.status, 200);
-      const visitorView = await env.host.executeApi('visitor/call', { method: 'get', query: { rid: env.room.id }, headers: { 'x-visitor-token': env.visitor.token } });
+      const visitorView = await visitorRequest(env.host, 'visitor/call', { token: env.visitor.token, rid: env.room.id });
       assert.strictEqual(visitorView.status, 200);
       assert.strictEqual(visitorView.content.call.callId, call.callId);
     });

@@ -5,7 +5,7 @@
 // step, and the call service sees each WebRTC call created and ended.
 
 const assert = require('assert');
-const { appFixture, callMessages, assertOnlyErrors, UNIQUE_ID, ENGINES } = require('./helpers/app-fixture');
+const { appFixture, callMessages, assertOnlyErrors, visitorRequest, UNIQUE_ID, ENGINES } = require('./helpers/app-fixture');
 
 const JOIN = 'livechat-calls.join';
 const END = 'livechat-calls.end';
@@ -26,9 +26,7 @@ for (const engine of ENGINES) {
       return msgs[0];
     };
     const agentApi = (path, content, userId = env.agent.id) => env.host.executeApi(path, { method: content ? 'post' : 'get', content, query: content ? {} : { rid: env.room.id }, userId });
-    const visitorApi = (path, content, token = env.visitor.token) => env.host.executeApi(path, {
-      method: content ? 'post' : 'get', content, query: content ? {} : { rid: env.room.id }, headers: { 'x-visitor-token': token },
-    });
+    const visitorApi = (path, content) => visitorRequest(env.host, path, { token: env.visitor.token, rid: env.room.id, post: Boolean(content) });
 
     it('/call posts a ringing call message from the agent with Join call / End call, and creates the call on the service', async () => {
       await env.host.executeCommand('call', { userId: env.agent.id, roomId: env.room.id });

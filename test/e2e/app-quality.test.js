@@ -9,7 +9,7 @@
 // the MOS on the message falls.
 
 const assert = require('assert');
-const { appFixture, callMessages, assertOnlyErrors, ENGINES } = require('./helpers/app-fixture');
+const { appFixture, callMessages, assertOnlyErrors, visitorRequest, ENGINES } = require('./helpers/app-fixture');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { joinWithClient } = require('./helpers/client-page');
 const { toneFile } = require('./helpers/tones');
@@ -40,9 +40,7 @@ for (const engine of ENGINES) describe(`call quality on the App's call message (
   const env = appFixture({ engine });
 
   const agentApi = (path, content) => env.host.executeApi(path, { method: 'post', content, query: {}, userId: env.agent.id });
-  const visitorApi = (path, content) => env.host.executeApi(path, {
-    method: content ? 'post' : 'get', content, query: content ? {} : { rid: env.room.id }, headers: { 'x-visitor-token': env.visitor.token },
-  });
+  const visitorApi = (path, content) => visitorRequest(env.host, path, { token: env.visitor.token, rid: env.room.id, post: Boolean(content) });
 
   /** Starts a relayed call through the App, the visitor accepts, both join in Chromium and talk; the agent ends it. */
   async function relayedCallThroughTheApp() {

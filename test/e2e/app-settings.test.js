@@ -74,6 +74,29 @@ for (const engine of ENGINES) {
       });
     }
 
+    // The refusal reaches the admin's screen (1.42.1) and the App's log (every engine): neither may hold the password.
+    const TURN_PASSWORD = 'Turn-s3cret-0451';
+    const REFUSED_WITH_PASSWORD = [
+      [`stun:s.example.com, user:${TURN_PASSWORD}@turn:bad!host:3478`, /entry 2 \('\*\*\*@turn:bad!host:3478'\) has URL/],
+      [`team@example.com:${TURN_PASSWORD}@turn:turn.example.com`, /entry 1 \('\*\*\*@turn:turn\.example\.com'\) has more than one '@'/],
+      [`user:pa:${TURN_PASSWORD}@turn:turn.example.com`, /entry 1 \('\*\*\*@turn:turn\.example\.com'\) has credentials that are not user:password/],
+      // A raw ',' cuts the entry in two: neither half of the password is quoted.
+      [`user:${TURN_PASSWORD.slice(0, 8)},${TURN_PASSWORD.slice(8)}@turn:turn.example.com`, /entry 1 \('\*\*\*'\) is not a STUN or TURN URL/],
+    ];
+    for (const [value, message] of REFUSED_WITH_PASSWORD) {
+      it(`refuses WebRTC_Servers = ${JSON.stringify(value.replace(TURN_PASSWORD, '<password>').replace(`${TURN_PASSWORD.slice(0, 8)},${TURN_PASSWORD.slice(8)}`, '<pass,word>'))} naming the entry, never its password`, async () => {
+        const refusal = await env.host.updateSetting('WebRTC_Servers', value).then(() => null, (err) => err);
+        assert.ok(refusal, 'the value is refused');
+        assert.match(refusal.message, message);
+        const logs = JSON.stringify(env.host.logs());
+        for (const part of [TURN_PASSWORD, TURN_PASSWORD.slice(0, 8), TURN_PASSWORD.slice(8)]) {
+          assert.ok(!refusal.message.includes(part), `the error quotes the password: ${refusal.message}`);
+          assert.ok(!logs.includes(part), "the App's logs hold the password");
+        }
+        assertOnlyErrors(env.host, [message]);
+      });
+    }
+
     it('stores a good WebRTC_Servers value and hands it to the call service at the next call', async () => {
       const servers = 'stun:127.0.0.1:3478, team%40rocket.chat:p%3Ass@turn:127.0.0.1:3478?transport=tcp';
       await env.host.updateSetting('WebRTC_Servers', servers);

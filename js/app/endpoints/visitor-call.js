@@ -1,7 +1,9 @@
 'use strict';
-// Visitor-side endpoints, called by the LiveChat widget. The visitor proves
-// who they are with their LiveChat token in the `x-visitor-token` header (a
-// header, so it stays out of URLs and access logs); the room is `rid`.
+// Visitor-side endpoints, for a LiveChat integration of the site's own (the
+// stock widget and the site call script do not use them). The visitor proves
+// who they are with a proof made from their LiveChat token, in the
+// `x-visitor-proof` header, never the token itself: the Apps-Engine logs every
+// request whole (lib/visitor-proof.js). The room is `rid`.
 //
 //   GET  visitor/call?rid=R        the room's latest call, and how to join it while live
 //   POST visitor/call/accept {rid} ringing -> inProgress
@@ -11,9 +13,11 @@
 const { defineEndpoint, requiredString } = require('../lib/responses');
 const { visitorFetch, visitorEvent, visitorView } = require('../lib/call-actions');
 const { joinInfo } = require('../lib/call-lifecycle');
+const { PROOF_HEADER } = require('../lib/visitor-proof');
 
-function tokenOf(request) {
-  return request.headers && request.headers['x-visitor-token'];
+/** What the visitor sent to prove who they are, and what it must be for. */
+function visitorOf(request, method, path) {
+  return { proof: request.headers && request.headers[PROOF_HEADER], method, path };
 }
 
 const VisitorCallEndpoint = defineEndpoint({
@@ -21,7 +25,7 @@ const VisitorCallEndpoint = defineEndpoint({
   authRequired: false,
   get: async (request, ctx) => {
     const rid = requiredString(request.query && request.query.rid, 'rid');
-    return { content: await visitorFetch(ctx, tokenOf(request), rid) };
+    return { content: await visitorFetch(ctx, visitorOf(request, 'GET', 'visitor/call'), rid) };
   },
 });
 
@@ -32,7 +36,7 @@ function visitorEventEndpoint(event) {
     authRequired: false,
     post: async (request, ctx) => {
       const rid = requiredString(request.content && request.content.rid, 'rid');
-      const call = await visitorEvent(ctx, tokenOf(request), rid, event);
+      const call = await visitorEvent(ctx, visitorOf(request, 'POST', `visitor/call/${event}`), rid, event);
       const join = event === 'accept' ? await joinInfo(ctx, call, 'visitor') : null;
       return { content: { call: visitorView(call), join } };
     },

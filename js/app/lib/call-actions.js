@@ -8,6 +8,7 @@ const { roomServedBy, roomOfVisitor, callError } = require('./access');
 const { findCall, latestCallInRoom } = require('./call-index');
 const { startCall, applyEvent, settleIfOverdue, joinInfo } = require('./call-lifecycle');
 const { ACTIVE } = require('./call-messages');
+const { roomOfVisitorProof } = require('./visitor-proof');
 
 const VISITOR_FIELDS = ['callId', 'roomId', 'messageId', 'provider', 'callStatus', 'startedAt', 'answeredAt', 'endedAt', 'duration', 'ringTimeoutSeconds', 'jitsiUrl', 'video'];
 
@@ -36,9 +37,12 @@ async function agentEnd(ctx, user, roomId) {
   return applyEvent(ctx, { ...found, call: await settleIfOverdue(ctx, found) }, 'end', 'agent');
 }
 
-/** The visitor accepts, declines or ends the room's call. */
-async function visitorEvent(ctx, token, roomId, event) {
-  await roomOfVisitor(ctx.read, token, roomId);
+/**
+ * The visitor accepts, declines or ends the room's call.
+ * @param {{proof: unknown, method: string, path: string}} visitor the request's x-visitor-proof (visitor-proof.js)
+ */
+async function visitorEvent(ctx, visitor, roomId, event) {
+  await roomOfVisitorProof(ctx, visitor, roomId);
   const found = await latestOrNotFound(ctx, roomId);
   const call = await settleIfOverdue(ctx, found);
   return applyEvent(ctx, { ...found, call }, event, 'visitor');
@@ -63,8 +67,9 @@ async function agentFetch(ctx, user, roomId) {
   return fetchCall(ctx, roomId, 'agent');
 }
 
-async function visitorFetch(ctx, token, roomId) {
-  await roomOfVisitor(ctx.read, token, roomId);
+/** @param {{proof: unknown, method: string, path: string}} visitor the request's x-visitor-proof (visitor-proof.js) */
+async function visitorFetch(ctx, visitor, roomId) {
+  await roomOfVisitorProof(ctx, visitor, roomId);
   return fetchCall(ctx, roomId, 'visitor');
 }
 

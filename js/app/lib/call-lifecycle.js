@@ -16,7 +16,7 @@ const { readConfig } = require('./settings');
 const { jitsiRoomUrl } = require('./jitsi');
 const { createServiceClient } = require('./service-client');
 const { callText, callBlocks, ACTIVE } = require('./call-messages');
-const { indexCall, latestCallInRoom } = require('./call-index');
+const { indexCall, saveCall, latestCallInRoom } = require('./call-index');
 const { callError } = require('./access');
 const { parseIceServers } = require('../../common/webrtc-servers');
 const { APP_EVENTS_ENDPOINT } = require('../../common/app-events');
@@ -33,7 +33,8 @@ const { cleanQuality } = require('../../common/quality');
  */
 
 /**
- * The App's view of a call, as kept in the call message's custom fields.
+ * The App's view of a call, as kept in the App's persistence (call-index.js)
+ * and rendered into the call message (text, buttons, custom fields).
  * @typedef {object} AppCall
  * @property {string} callId the call service's id (WebRTC) or a random UUID (Jitsi)
  * @property {string} roomId
@@ -109,29 +110,44 @@ async function editorOf(read) {
 }
 
 /**
- * Rewrites the call message: text, buttons and the call in its custom fields.
- * `linkUrl` is the visitor's Open call link to show; without it the message
- * offers Join call (and any earlier link is forgotten: only its ticket's
- * expiry or use ever mattered).
+ * Rewrites the call message from the call: text, buttons and, for clients
+ * that read them, the call in its custom fields (the App never reads them
+ * back: call-index.js). `linkUrl` is the visitor's Open call link to show.
  * @param {Ctx} ctx
  * @param {string} messageId
  * @param {AppCall} call
- * @param {{linkUrl?: string}} [link]
+ * @param {string} [linkUrl]
  */
-async function updateMessage(ctx, messageId, call, { linkUrl } = {}) {
+async function renderMessage(ctx, messageId, call, linkUrl) {
   const editor = await editorOf(ctx.read);
   const builder = await ctx.modify.getUpdater().message(messageId, editor);
   const current = builder.getMessage();
-  const stored = { ...call, visitorLink: linkUrl && ACTIVE.has(call.callStatus) ? call.visitorLink || null : null };
   // setUpdateData, not addCustomField: the latter refuses keys that are already set.
   builder.setUpdateData({
     ...current,
     id: messageId,
-    text: callText(stored),
-    blocks: callBlocks(stored, { linkUrl: stored.visitorLink ? linkUrl : undefined }),
-    customFields: { ...(current.customFields || {}), ...stored },
+    text: callText(call),
+    blocks: callBlocks(call, { linkUrl: call.visitorLink ? linkUrl : undefined }),
+    customFields: { ...(current.customFields || {}), ...call },
   }, editor);
   await ctx.modify.getUpdater().finish(builder);
+}
+
+/**
+ * Stores a call's new state, then shows it in its message. `linkUrl` is the
+ * visitor's Open call link to show; without it the message offers Join call
+ * (and any earlier link is forgotten: only its ticket's expiry or use ever
+ * mattered).
+ * @param {Ctx} ctx
+ * @param {import('./call-index').CallEntry} entry where the call lives
+ * @param {AppCall} call
+ * @param {{linkUrl?: string}} [link]
+ */
+async function updateCall(ctx, entry, call, { linkUrl } = {}) {
+  const stored = { ...call, visitorLink: linkUrl && ACTIVE.has(call.callStatus) ? call.visitorLink || null : null };
+  delete stored.messageId; // returned to callers, not stored
+  await saveCall(ctx.persis, entry, stored);
+  await renderMessage(ctx, entry.messageId, stored, linkUrl);
 }
 
 /** @param {Ctx} ctx */
@@ -247,7 +263,7 @@ async function startCall(ctx, { agent, room, record = false, video = false }) {
     throw err;
   }
   try {
-    await indexCall(ctx.persis, { callId: call.callId, roomId: room.id, messageId, startedAt: call.startedAt });
+    await indexCall(ctx.persis, messageId, call);
     await ctx.modify.getScheduler().scheduleOnce({
       id: RING_TIMEOUT_JOB,
       when: new Date(Date.parse(call.startedAt) + config.ringTimeout * 1000),
@@ -268,7 +284,7 @@ async function startCall(ctx, { agent, room, record = false, video = false }) {
 async function abandonCall(ctx, config, messageId, call) {
   const ended = { ...call, callStatus: 'ended', endedAt: new Date().toISOString(), duration: 0, endedBy: 'agent' };
   if (config.provider === 'WebRTC') await endOnService(ctx, config, ended);
-  await updateMessage(ctx, messageId, ended).catch((err) => ctx.app.getLogger().error(`call ${call.callId}: ${err.message}`));
+  await renderMessage(ctx, messageId, ended).catch((err) => ctx.app.getLogger().error(`call ${call.callId}: ${err.message}`));
 }
 
 /**
@@ -287,7 +303,7 @@ async function endOnService(ctx, config, call) {
 /**
  * Applies an event to a call found with call-index.js.
  * @param {Ctx} ctx
- * @param {{entry: {messageId: string}, call: AppCall}} found
+ * @param {import('./call-index').FoundCall} found
  * @param {'accept'|'decline'|'end'|'timeout'|'room-closed'} event
  * @param {'agent'|'visitor'|'system'} actor
  * @param {{visitorLink?: {ticketId: string, expiresAt: string}, linkUrl?: string}} [link] the visitor's
@@ -321,14 +337,14 @@ async function applyEvent(ctx, found, event, actor, link = {}) {
       }
     }
   }
-  await updateMessage(ctx, found.entry.messageId, call, { linkUrl: link.linkUrl });
+  await updateCall(ctx, found.entry, call, { linkUrl: link.linkUrl });
   return { ...call, messageId: found.entry.messageId };
 }
 
 /**
  * A ringing call past its ring timeout is missed, whether or not the job ran.
  * @param {Ctx} ctx
- * @param {{entry: {messageId: string}, call: AppCall}} found
+ * @param {import('./call-index').FoundCall} found
  * @returns {Promise<AppCall>}
  */
 async function settleIfOverdue(ctx, found) {
@@ -358,5 +374,5 @@ async function joinInfo(ctx, call, party) {
 }
 
 module.exports = {
-  startCall, applyEvent, settleIfOverdue, joinInfo, nextStatus, updateMessage, RING_TIMEOUT_JOB, LINK_EXPIRY_JOB,
+  startCall, applyEvent, settleIfOverdue, joinInfo, nextStatus, updateCall, RING_TIMEOUT_JOB, LINK_EXPIRY_JOB,
 };

@@ -10,13 +10,14 @@
 // the visitor's seat only. Everyone in the room sees that message, so nothing
 // in it may stay usable: when the ticket is used (the service tells us,
 // service-events.js) or expires (a scheduled job), the message offers Join
-// call again. The custom fields keep the ticket's id, never the link.
+// call again. The call (and its message's custom fields) keeps the ticket's
+// id, never the link.
 
 const { readConfig } = require('./settings');
 const { createServiceClient } = require('./service-client');
 const { ACTIVE } = require('./call-messages');
 const { findCall } = require('./call-index');
-const { applyEvent, updateMessage, LINK_EXPIRY_JOB } = require('./call-lifecycle');
+const { applyEvent, updateCall, LINK_EXPIRY_JOB } = require('./call-lifecycle');
 
 /** After the ticket's expiry, so the service has surely refused it by then. */
 const EXPIRY_SLACK_MS = 1000;
@@ -31,7 +32,7 @@ function withoutMessageId(call) {
  * The room's visitor pressed Join call: a ringing call is accepted, then the
  * message offers the visitor's single-use Open call link.
  * @param {import('./call-lifecycle').Ctx} ctx
- * @param {{entry: {messageId: string}, call: import('./call-lifecycle').AppCall}} found
+ * @param {import('./call-index').FoundCall} found
  * @returns {Promise<import('./call-lifecycle').AppCall>}
  */
 async function offerVisitorLink(ctx, found) {
@@ -48,7 +49,7 @@ async function offerVisitorLink(ctx, found) {
     next = withoutMessageId(await applyEvent(ctx, found, 'accept', 'visitor', link));
   } else {
     next = { ...call, visitorLink: link.visitorLink };
-    await updateMessage(ctx, found.entry.messageId, next, { linkUrl: link.linkUrl });
+    await updateCall(ctx, found.entry, next, { linkUrl: link.linkUrl });
   }
   await ctx.modify.getScheduler().scheduleOnce({
     id: LINK_EXPIRY_JOB,
@@ -72,7 +73,7 @@ async function withdrawVisitorLink(ctx, callId, ticketId) {
   if (!found) return false;
   const link = found.call.visitorLink;
   if (!link || link.ticketId !== ticketId || !ACTIVE.has(found.call.callStatus)) return false;
-  await updateMessage(ctx, found.entry.messageId, withoutMessageId(found.call));
+  await updateCall(ctx, found.entry, withoutMessageId(found.call));
   return true;
 }
 

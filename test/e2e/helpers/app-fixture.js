@@ -17,6 +17,7 @@ const { startAppHost, ENGINES } = require('./apps-host');
 const { startHttpFront } = require('./apps-host/http-front');
 const { createCallService } = require('../../../js/service/call-service');
 const { buildAppZip } = require('../../../js/app/package/build-app-zip');
+const { signVisitorProof, PROOF_HEADER } = require('../../../js/app/lib/visitor-proof');
 
 const SECRET = 'app-test-secret-0123456789abcdef';
 const UNIQUE_ID = 'srvUniq42';
@@ -86,6 +87,25 @@ function appFixture({ ringTimeout = 30, engine = '1.42.1', httpFront = null } = 
   return env;
 }
 
+let lastProofTime = 0;
+
+/**
+ * Calls a visitor endpoint as a visitor holding `token` would: the room in the
+ * query (GET) or the body (POST), and an x-visitor-proof made from the token
+ * (never the token itself). Each proof gets a later time, as the App requires.
+ * @param {{executeApi: Function}} host
+ * @param {string} path e.g. 'visitor/call', 'visitor/call/accept'
+ * @param {{token: string, rid: string, post?: boolean, time?: number, headers?: object}} request
+ */
+function visitorRequest(host, path, { token, rid, post = path !== 'visitor/call', time, headers = {} }) {
+  lastProofTime = Math.max(Date.now(), lastProofTime + 1);
+  const method = post ? 'post' : 'get';
+  const proof = signVisitorProof({ token, method, path, rid, time: time === undefined ? lastProofTime : time });
+  return host.executeApi(path, {
+    method, ...(post ? { content: { rid } } : { query: { rid } }), headers: { [PROOF_HEADER]: proof, ...headers },
+  });
+}
+
 /** The call message(s) the App posted in a room (messages with a callId). */
 function callMessages(host, roomId) {
   return host.messages().filter((m) => m.room && m.room.id === roomId && m.customFields && m.customFields.callId);
@@ -100,4 +120,4 @@ function assertOnlyErrors(host, allowed = []) {
   assert.deepStrictEqual(unexpected, [], 'the App logged errors');
 }
 
-module.exports = { appFixture, callMessages, assertOnlyErrors, SECRET, UNIQUE_ID, ENGINES };
+module.exports = { appFixture, callMessages, assertOnlyErrors, visitorRequest, SECRET, UNIQUE_ID, ENGINES };

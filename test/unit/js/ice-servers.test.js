@@ -79,7 +79,7 @@ describe('parseIceServers()', () => {
 
   describe('malformed entries throw ERR_INVALID_OPTION naming the entry', () => {
     it('an empty entry (a stray comma)', () => rejects('stun:a.example.org,', /^iceServers entry 2 is empty/));
-    it('two @ (an unencoded @ in the user name)', () => rejects('team@rocket.chat:demo@turn:numb.viagenie.ca', /^iceServers entry 1 \('team@rocket\.chat:demo@turn:numb\.viagenie\.ca'\) has more than one '@'/));
+    it('two @ (an unencoded @ in the user name)', () => rejects('team@rocket.chat:demo@turn:numb.viagenie.ca', /^iceServers entry 1 \('\*\*\*@turn:numb\.viagenie\.ca'\) has more than one '@'/));
     it('a raw : in the password', () => rejects('user:pa:ss@turn:a.example.org', /^iceServers entry 1 .* credentials that are not user:password/));
     it('credentials without a password', () => rejects('user@turn:a.example.org', /^iceServers entry 1 .* credentials that are not user:password/));
     it('an empty password', () => rejects('user:@turn:a.example.org', /^iceServers entry 1 .* empty user name or password/));
@@ -99,10 +99,43 @@ describe('parseIceServers()', () => {
     it('an RTCIceServer without urls', () => rejects([{ url: 'stun:a.example.org' }], /^iceServers\[0\] has unknown key 'url'/));
     it('an RTCIceServer with a numeric username', () => rejects([{ urls: 'turn:a.example.org', username: 1, credential: 'p' }], /^iceServers\[0\]\.username must be a string, got 1/));
     it('an RTCIceServer array entry that is not an object', () => rejects(['stun:a.example.org'], /^iceServers\[0\] must be an RTCIceServer object/));
-    it('more than 8 URLs in all', () => {
+    it('an RTCIceServer with a numeric credential, not quoted', () => rejects([{ urls: 'turn:a.example.org', username: 'u', credential: 987654 }], /^iceServers\[0\]\.credential must be a string, got number$/));
+        it('more than 8 URLs in all', () => {
       const many = parseIceServers(Array.from({ length: 9 }, (_, i) => `stun:10.0.0.${i + 1}`).join(','));
       assert.throws(() => toNativeIceServers(many), { code: 'ERR_INVALID_OPTION', message: /at most 8 URLs in all, got 9/ });
     });
+  });
+});
+
+describe('parseIceServers() never quotes a password', () => {
+  const PASSWORD = 's3cret-Turn-pass';
+  // Each value is refused; the error names the entry and its URL, never the credentials.
+  const REFUSED = [
+    ['a bad host', `user:${PASSWORD}@turn:bad!host:3478`, /entry 1 \('\*\*\*@turn:bad!host:3478'\) has URL/],
+    ['two @', `team@example.com:${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has more than one '@'/],
+    ["a raw ':' in the password", `user:pa:${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has credentials that are not user:password/],
+    ['a malformed %-escape', `user:%zz${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has a password with a malformed %-escape/],
+    ["a raw ',' in the password (the entry is cut in two)", `user:pa,${PASSWORD}@turn:t.example.org`, /entry 1 \('\*\*\*'\) is not a STUN or TURN URL, expected stun:host\[:port\].*%2C/],
+    ['an over-long password', `user:${PASSWORD.repeat(20)}@turn:t.example.org`, /entry 1 \('\*\*\*@turn:t\.example\.org'\) has a credential longer than 255 bytes/],
+  ];
+  for (const [what, value, pattern] of REFUSED) {
+    it(`${what}: the error says which entry, without the password`, () => {
+      assert.throws(() => parseIceServers(value), (err) => {
+        assert.match(err.message, pattern);
+        assert.ok(!err.message.includes(PASSWORD), err.message);
+        return true;
+      });
+    });
+  }
+
+  it('withoutCredentials() shows each entry with ***@ in place of its user name and password', () => {
+    const { withoutCredentials } = require('../../../js/common/webrtc-servers');
+    assert.strictEqual(
+      withoutCredentials(`stun:s.example.org, team@example.com:${PASSWORD}@turn:t.example.org:3478?transport=tcp,u:p@turns:t.example.org`),
+      'stun:s.example.org, ***@turn:t.example.org:3478?transport=tcp, ***@turns:t.example.org',
+    );
+    assert.strictEqual(withoutCredentials(`stun:s.example.org, user:pa,ss${PASSWORD}@turn:t.example.org`), 'stun:s.example.org, ***, ***@turn:t.example.org');
+    assert.strictEqual(withoutCredentials(undefined), undefined);
   });
 });
 

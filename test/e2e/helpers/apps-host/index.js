@@ -334,6 +334,15 @@ async function startAppHost({ zip, engine: version = '1.42.1', serverSettings = 
       return state.materializeMessage(id);
     },
 
+    // A user editing a message, as Rocket.Chat's chat.update does: the given
+    // fields replace the message's (customFields whole, where an admin allows
+    // editing them: Message_CustomFields_Enabled). No App is told.
+    editMessage(id, fields) {
+      if (!state.messages.has(id)) throw new Error(`apps-host: message ${id} does not exist`);
+      state.storeMessageUpdate({ ...clone(fields), id });
+      return state.materializeMessage(id);
+    },
+
     messageHistory(id) {
       return clone(state.history.get(id) || []);
     },
