@@ -100,9 +100,12 @@ function checkServer(server, where) {
 
 /** One entry of the WebRTC_Servers string ("[user:pass@]url"), as Rocket.Chat reads it. */
 function parseEntry(entry, index) {
-  const where = `iceServers entry ${index + 1} (${describe(entry)})`;
-  if (entry === '') throw bad(`iceServers entry ${index + 1}`, 'is empty (a stray comma?)');
   const parts = entry.split('@');
+  // Errors end up in logs: they name the entry by its URL, never quoting a
+  // user name or password (found by test/fuzz/js/webrtc_servers.fuzz.js).
+  const shown = parts.length > 1 ? `<credentials hidden>@${parts[parts.length - 1]}` : entry;
+  const where = `iceServers entry ${index + 1} (${describe(shown)})`;
+  if (entry === '') throw bad(`iceServers entry ${index + 1}`, 'is empty (a stray comma?)');
   const server = { urls: parts.pop() };
   if (parts.length > 1) throw bad(where, "has more than one '@' (write '@' in a user name or password as %40)");
   if (parts.length === 1) {
