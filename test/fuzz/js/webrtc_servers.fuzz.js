@@ -51,9 +51,16 @@ function fuzz(data) {
     assert.strictEqual(err.code, 'ERR_INVALID_OPTION', `unexpected ${err.code}: ${err.message}`);
     assert(typeof err.message === 'string' && err.message.length > 0);
     if (typeof input === 'string') {
+      // The message may quote URLs (the part after the last '@', maybe cut to 77
+      // characters); what is left must not hold a password.
+      let rest = err.message;
+      for (const entry of input.replace(/\s/g, '').split(',')) {
+        const url = entry.split('@').pop();
+        if (url) rest = rest.split(url).join('').split(url.slice(0, 77)).join('');
+      }
       for (const p of passwords(input)) {
         // A password long enough to be one and not also written elsewhere in the input.
-        if (p.length >= 6 && text.split(p).length === 2) assert(!err.message.includes(p), `error quotes the password: ${err.message}`);
+        if (p.length >= 6 && text.split(p).length === 2) assert(!rest.includes(p), `error quotes the password: ${err.message}`);
       }
     }
     return `error:${err.message.replace(/'[^']*'|\d+/g, '_').slice(0, 60)}`;
