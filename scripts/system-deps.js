@@ -17,6 +17,10 @@ const TEST_PACKAGES = [
   'coturn', 'iptables',
 ];
 
+// What `npm run fuzz` (scripts/fuzz.js) needs on top of the build: clang for
+// libFuzzer and its sanitizers (the replay in `npm test` needs only gcc).
+const FUZZ_PACKAGES = [...BUILD_PACKAGES, 'clang'];
+
 function isInstalled(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.includes('install ok installed');
@@ -44,4 +48,4 @@ function ensurePackages(list, log = console.log) {
   return missing;
 }
 
-module.exports = { BUILD_PACKAGES, TEST_PACKAGES, missingPackages, ensurePackages };
+module.exports = { BUILD_PACKAGES, TEST_PACKAGES, FUZZ_PACKAGES, missingPackages, ensurePackages };

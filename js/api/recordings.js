@@ -61,7 +61,9 @@ function checkOggOpus(file, onProgress) {
     if (oggCrc(page) !== crc) problems.push(`page ${pages} has a bad CRC`);
     const granule = buf.readBigInt64LE(off + 6);
     if (pages === 0) {
-      if (buf.toString('latin1', off + 27 + nseg, off + 35 + nseg) !== 'OpusHead') problems.push('first page is not OpusHead');
+      // OpusHead is at least 19 bytes (RFC 7845 §5.1); a shorter one is damage, not a crash
+      // (found by test/fuzz/js/ogg_reader.fuzz.js).
+      if (body < 19 || buf.toString('latin1', off + 27 + nseg, off + 35 + nseg) !== 'OpusHead') problems.push('first page is not OpusHead');
       else preSkip = buf.readUInt16LE(off + 27 + nseg + 10);
     }
     if (granule !== -1n) {

@@ -562,7 +562,13 @@ void lcc_mixer_get_stats(const lcc_mixer *m, lcc_mixer_stats *stats) {
 
 lcc_err lcc_mixer_close(lcc_mixer *m, uint64_t end_us, lcc_mixer_stats *stats, lcc_why *why) {
   if (m->closed) return lcc_fail(why, LCC_ERR_INVALID_STATE, "mixer closed");
-  lcc_err e = mix_to(m, to_samples(m, end_us), why);
+  /* libopusenc (0.2.1) drained before any sample reads uninitialised memory
+   * and ends the file with a garbage granule or an assertion (found by
+   * test/fuzz/mixer_fuzz.c): the file always holds at least one 20 ms frame,
+   * silence when the call was shorter, as ogg_opus.h does for its files. */
+  int64_t end = to_samples(m, end_us);
+  if (end < PLC_STEP) end = PLC_STEP;
+  lcc_err e = mix_to(m, end, why);
   if (!e) {
     int r = ope_encoder_drain(m->enc); /* last frame, EOS, end trimming */
     if (r != OPE_OK) e = lcc_fail(why, LCC_ERR_RECORDING_FAILED, "libopusenc: %s", ope_strerror(r));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "leg_internal.h"
+#include "proto/demux.h"
 #include "proto/rtcp.h"
 
 #define RTCP_CAP (LCC_LEG_BUF - LCC_SRTP_MAX_TRAILER)
@@ -142,16 +143,16 @@ static void on_rtcp(lcc_leg *leg, const uint8_t *pkt, size_t n, uint64_t now) {
 }
 
 void lcc_leg_on_datagram(lcc_leg *leg, uint8_t *buf, size_t len) {
-  if (len == 0) return;
-  if (buf[0] >= 20 && buf[0] <= 63) { /* DTLS, RFC 7983 §7 */
+  lcc_demux_kind kind = lcc_demux_kind_of(buf, len);
+  if (kind == LCC_DEMUX_DTLS) {
     lcc_leg_on_dtls(leg, buf, len);
     return;
   }
-  if (!lcc_rtp_is_rtp_or_rtcp(buf, len) || !leg->srtp || len > sizeof leg->rx) return;
+  if (kind == LCC_DEMUX_DROP || !leg->srtp || len > sizeof leg->rx) return;
   memcpy(leg->rx, buf, len);
   size_t n = len;
   uint64_t now = lcc_now_us();
-  bool rtcp = lcc_rtp_is_rtcp(leg->rx, n);
+  bool rtcp = kind == LCC_DEMUX_RTCP;
   lcc_err err = rtcp ? lcc_srtp_unprotect_rtcp(leg->srtp, leg->rx, &n) : lcc_srtp_unprotect_rtp(leg->srtp, leg->rx, &n);
   if (err != LCC_OK) { /* forged, replayed or damaged: dropped, counted */
     leg->srtp_errors++;

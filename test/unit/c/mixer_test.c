@@ -285,6 +285,54 @@ static void test_errors(void) {
   lcc_mixer_destroy(NULL);
 }
 
+/* The granule position of the file's last page, or INT64_MIN when there is
+ * no EOS page last. */
+static int64_t last_granule(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return INT64_MIN;
+  static uint8_t buf[1 << 16];
+  size_t len = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  int64_t g = INT64_MIN;
+  for (size_t off = 0; off + 27 <= len;) {
+    size_t body = 0, nseg = buf[off + 26];
+    if (memcmp(buf + off, "OggS", 4) != 0 || off + 27 + nseg > len) return INT64_MIN;
+    for (size_t i = 0; i < nseg; i++) body += buf[off + 27 + i];
+    int64_t page_g = 0;
+    for (int i = 7; i >= 0; i--) page_g = page_g << 8 | buf[off + 6 + i];
+    g = (buf[off + 5] & 4) ? page_g : INT64_MIN;
+    off += 27 + nseg + body;
+  }
+  return g;
+}
+
+/* Found by test/fuzz/mixer_fuzz.c (corpus/mixer/regress-empty-call): a call
+ * closed before any sample was mixed (an end at the start) made libopusenc
+ * read uninitialised memory: a negative granule position on the EOS page, or
+ * an assertion failure. The file now holds at least one 20 ms frame. */
+static void test_short_calls(void) {
+  const unsigned lengths_ms[] = {0, 1, 10, 19, 20, 21};
+  for (size_t i = 0; i < sizeof lengths_ms / sizeof lengths_ms[0]; i++) {
+    lcc_why why = {{0}};
+    lcc_mixer_info info = {.call_id = "c1", .start_iso = "2026-11-25T00:00:00.000Z", .start_us = START_US};
+    char path[128], name[32];
+    snprintf(name, sizeof name, "short-%u.opus", lengths_ms[i]);
+    path_in(path, sizeof path, name);
+    lcc_mixer *m = lcc_mixer_open(path, &info, &why);
+    CHECK(m != NULL);
+    if (!m) continue;
+    lcc_mixer_stats st;
+    CHECK_EQ_INT(lcc_mixer_close(m, START_US + MS(lengths_ms[i]), &st, &why), LCC_OK);
+    CHECK_EQ_INT(st.duration_ms, lengths_ms[i] < 20 ? 20 : lengths_ms[i]);
+    lcc_mixer_destroy(m);
+    int64_t g = last_granule(path);
+    if (g < 312) fprintf(stderr, "  %u ms call: last granule %lld\n", lengths_ms[i], (long long)g);
+    CHECK(g >= 312); /* pre-skip plus audio */
+    int has_error = 1;
+    CHECK(opusinfo(path, &has_error, 0) == 0 && !has_error);
+  }
+}
+
 /* Checks a decoded mixed file (whole: the tones end in it); returns the
  * placement errors (s). */
 static void check_tones(const wav *w, double *err440, double *err880, int check_pause, int whole) {
@@ -486,6 +534,7 @@ int main(void) {
     return 1;
   }
   test_errors();
+  test_short_calls();
   test_conversation();
   test_ts_jump();
   /* A figure, not a check: `LCC_MIXER_CPU=1 test/unit/c/out/mixer_test` (test/bench/README.md). */

@@ -80,6 +80,11 @@ describe('parseIceServers()', () => {
   describe('malformed entries throw ERR_INVALID_OPTION naming the entry', () => {
     it('an empty entry (a stray comma)', () => rejects('stun:a.example.org,', /^iceServers entry 2 is empty/));
     it('two @ (an unencoded @ in the user name)', () => rejects('team@rocket.chat:demo@turn:numb.viagenie.ca', /^iceServers entry 1 \('\*\*\*@turn:numb\.viagenie\.ca'\) has more than one '@'/));
+    it('an error never quotes the credentials (they end up in logs)', () => {
+      for (const bad of ['alice:s3cret:Passw0rd@turn:a.example.org', 'alice:s3cretPassw0rd@turn:a.example.org:70000', 'al%zzice:s3cretPassw0rd@turn:a.example.org', 'x@alice:s3cretPassw0rd@turn:a.example.org']) {
+        assert.throws(() => parseIceServers(bad), (err) => err.code === 'ERR_INVALID_OPTION' && !/s3cret|Passw0rd|alice/.test(err.message));
+      }
+    });
     it('a raw : in the password', () => rejects('user:pa:ss@turn:a.example.org', /^iceServers entry 1 .* credentials that are not user:password/));
     it('credentials without a password', () => rejects('user@turn:a.example.org', /^iceServers entry 1 .* credentials that are not user:password/));
     it('an empty password', () => rejects('user:@turn:a.example.org', /^iceServers entry 1 .* empty user name or password/));

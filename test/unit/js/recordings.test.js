@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { execFileSync, spawnSync } = require('child_process');
-const { listRecordings, checkRecording, removeExpired, recoverUnfinished } = require('../../../js/api/recordings');
+const { listRecordings, checkRecording, checkOggOpus, removeExpired, recoverUnfinished } = require('../../../js/api/recordings');
 
 const CLI = path.join(__dirname, '..', '..', '..', 'js', 'cli', 'main.js');
 
@@ -48,6 +48,14 @@ describe('recordings on disk', function () {
     const recs = listRecordings(dir);
     assert.deepStrictEqual(recs.map((r) => r.folder), ['new', 'old']);
     assert.ok(recs[0].bytes > 1000);
+  });
+
+  it('checkOggOpus() names a page whose OpusHead is cut short instead of throwing (found by fuzzing)', function () {
+    const file = path.join(dir, 'short-head.opus');
+    fs.copyFileSync(path.join(__dirname, '..', '..', 'fuzz', 'js', 'corpus', 'ogg_reader', 'regress-short-opushead'), file);
+    const r = checkOggOpus(file);
+    assert.strictEqual(r.ok, false);
+    assert.ok(r.problems.includes('first page is not OpusHead'), r.problems.join('; '));
   });
 
   it('checkRecording() accepts good files and names a flipped byte and a cut file', function () {
