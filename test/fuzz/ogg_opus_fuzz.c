@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       REQUIRE(err == LCC_OK);
     }
     err = lcc_ogg_opus_write(w, ts, p.seq, p.payload, p.len, &why);
-    require_clean(err, &why, LCC_ERR_PACKET_INVALID, LCC_ERR_PACKET_INVALID);
+    require_clean(err, &why, LCC_ERR_PACKET_INVALID);
     if (err != LCC_OK) invalid++;
     fed++;
   }

@@ -78,10 +78,10 @@ static inline bool party_stream_next(party_stream *s, party_packet *p) {
   return true;
 }
 
-/* A failure must be one of the codes the writer documents, with a reason. */
-static inline void require_clean(lcc_err err, const lcc_why *why, lcc_err a, lcc_err b) {
+/* A failure must be the code the writer documents for a bad packet, with a reason. */
+static inline void require_clean(lcc_err err, const lcc_why *why, lcc_err documented) {
   if (err == LCC_OK) return;
-  REQUIRE(err == a || err == b);
+  REQUIRE(err == documented);
   REQUIRE(why->msg[0] != '\0');
 }
 

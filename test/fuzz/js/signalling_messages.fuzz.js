@@ -31,7 +31,7 @@ function fuzz(data) {
     assert(typeof r.error.message === 'string' && r.error.message.length > 0);
     assert(!('message' in r));
     // The label keeps the words of the reason, not the values it quotes.
-    return `error:${r.error.code}:${r.error.message.replace(/[^a-z ]/g, '').split(' ').slice(0, 4).join(' ')}`;
+    return `error:${r.error.code}:${r.error.message.replace(/[^a-z ]/g, '').split(' ').slice(0, 3).join(' ')}`;
   }
   const m = r.message;
   assert(m && typeof m === 'object' && TYPES.has(m.type), 'unknown type accepted');
