@@ -47,13 +47,13 @@ function fuzz(data) {
     if (typeof input === 'string') {
       // The credentials of the entry the message names (everything before its
       // last '@') never appear in what it quotes of the entry, unless they could
-      // also be read in what it may show: '<credentials hidden>@' and the URL.
+      // also be read in what it may show: '***@' and the URL.
       const named = /^iceServers entry (\d+) \(('[\s\S]*')\) /.exec(err.message);
       const entry = named ? input.replace(/\s/g, '').split(',')[Number(named[1]) - 1] : undefined;
       if (entry !== undefined) {
         const at = entry.lastIndexOf('@');
         const creds = entry.slice(0, Math.max(at, 0));
-        const shown = `'<credentials hidden>@${entry.slice(at + 1)}'`;
+        const shown = `'***@${entry.slice(at + 1)}'`;
         if (creds.length >= 6 && !shown.includes(creds)) assert(!named[2].includes(creds), `error quotes the credentials: ${err.message}`);
       }
     }
