@@ -154,8 +154,14 @@ async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = []
     }
     return b;
   } catch (e) {
-    removeDir(profileDir);
-    if (wrapper) removeDir(wrapper.dir);
+    // A browser that failed to start may still be writing its profile: the
+    // launch error is what the test must see, not a failed clean-up.
+    try {
+      removeDir(profileDir);
+      if (wrapper) removeDir(wrapper.dir);
+    } catch (cleanup) {
+      console.error(`[browser] ${name}: ${cleanup.message}`);
+    }
     e.message = `launchBrowser(${name}): ${e.message}`;
     throw e;
   }
