@@ -4,21 +4,25 @@
 // `lo` (see scripts/netns.js).
 //
 //   node scripts/test.js FILE... [mocha flags]   one mocha over the named files, in one namespace
-//   node scripts/test.js [mocha flags]           the whole suite (`npm test`), as jobs
+//   node scripts/test.js [mocha flags]           the whole suite (`npm test`)
 //
 // The whole suite is cut into jobs: the C unit tests, the other unit tests
 // together, and each e2e file alone. Each job is its own mocha process in its
 // own network namespace, so jobs share no port, route, bridge or coturn; temp
 // folders are per process (mkdtemp) and the namespaces a test names carry its
-// pid. LCC_TEST_JOBS=N runs up to N jobs at once, longest first; the default
-// is 1, one job after the other: on this project's 2-core machine, shared with
-// other test runs, 2 and 3 jobs at once made tests that run on real time fail
-// (UI waits, an RTT bound, dtls_test's and relay_test's timers under
-// valgrind), so parallel runs stay opt-in until they pass on a busy machine.
-// Files that measure call quality (MOS from real RTT, jitter and loss) always
-// run alone, at the end: the suite never adds its own load to what they
-// measure. A job's output is printed whole when it ends; the run fails if any
-// job fails, and every job runs to its end whatever the others do.
+// pid. LCC_TEST_JOBS=N (N >= 2) runs up to N jobs at once, longest first.
+// Files that measure call quality (MOS from real RTT, jitter and loss) run
+// alone, at the end: the suite never adds its own load to what they measure.
+// A job's output is printed whole when it ends; the run fails if any job
+// fails, and every job runs to its end whatever the others do.
+//
+// The default (LCC_TEST_JOBS=1) is one mocha over the whole suite, unit then
+// e2e, in one namespace: on this project's 2-core machine, shared with other
+// test runs, 2 and 3 jobs at once made tests that run on real time fail (UI
+// waits, an RTT bound, dtls_test's and relay_test's timers under valgrind),
+// and one process per file costs start-up time per file (add-on, Playwright,
+// the App's zip, tone files), so parallel runs stay opt-in until they pass on
+// a busy machine.
 
 const fs = require('fs');
 const path = require('path');
@@ -153,6 +157,10 @@ if (named.length) {
     process.exit(r.status === null ? 1 : r.status);
   }
   process.exit(runInPrivateNetns([process.execPath, __filename, ...args], { cwd: root }));
+} else if (jobCount() === 1) {
+  // Default specs (mocha would merge a config spec with named files).
+  const all = [...args, 'test/unit/**/*.test.js', 'test/e2e/**/*.test.js'];
+  process.exit(runInPrivateNetns([process.execPath, __filename, ...all], { cwd: root }));
 } else {
   runSuite(args).then((code) => process.exit(code));
 }
