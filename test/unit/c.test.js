@@ -18,7 +18,8 @@
 // use after free, leaks through LeakSanitizer) and UBSan adds undefined
 // behaviour, which valgrind cannot see; only valgrind's uninitialised-value
 // check is not repeated there:
-//   candidate_test, rtp_test, rtcp_test, sdp_test, vp8_test  the parsers (bytes in, structs out)
+//   candidate_test, demux_test, rtp_test, rtcp_test, sdp_test, vp8_test  the parsers (bytes in, structs out)
+//   rewrite_test             the relay's pure per-packet rewrite (views in, a plan and a header out)
 //   ogg_opus_test            the Ogg Opus writer (libogg takes packets through memcpy, which ASan checks)
 //   webm_test                the WebM writer (EBML written by hand)
 // A test not listed in SANITIZER_ONLY runs under valgrind: a new test is
@@ -38,7 +39,7 @@ const dir = path.join(__dirname, 'c');
 const tests = fs.readdirSync(dir).filter((f) => f.endsWith('_test.c')).map((f) => f.slice(0, -2));
 const suppressions = path.join(dir, 'valgrind.supp');
 
-const SANITIZER_ONLY = new Set(['candidate_test', 'rtp_test', 'rtcp_test', 'sdp_test', 'vp8_test', 'ogg_opus_test', 'webm_test']);
+const SANITIZER_ONLY = new Set(['candidate_test', 'demux_test', 'rtp_test', 'rtcp_test', 'sdp_test', 'vp8_test', 'rewrite_test', 'ogg_opus_test', 'webm_test']);
 const CONCURRENT_RUNS = 1;
 
 const VALGRIND = ['valgrind', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite',
