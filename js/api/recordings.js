@@ -32,7 +32,8 @@ function oggCrc(buf) {
 
 /**
  * Walks an Ogg Opus file page by page: checks capture patterns, CRCs and
- * granule order. Returns { ok, problems[], pages, durationMs, complete (an EOS page) }.
+ * granule order. Returns { ok, problems[], pages, durationMs, complete (an EOS page),
+ * wholeBytes (where the last whole page ends), truncated (the file ends inside a page) }.
  * @param {string} file
  * @param {(done: number, total: number) => void} [onProgress]
  */
@@ -44,17 +45,18 @@ function checkOggOpus(file, onProgress) {
   let preSkip = 0;
   let lastGranule = -1n;
   let eos = false;
+  let truncated = false;
   while (off < buf.length) {
     if (buf.length - off < 27 || buf.toString('latin1', off, off + 4) !== 'OggS') {
       problems.push(`no Ogg page at byte ${off} (${buf.length - off} bytes left)`);
       break;
     }
     const nseg = buf[off + 26];
-    if (buf.length - off < 27 + nseg) { problems.push(`page ${pages} truncated`); break; }
+    if (buf.length - off < 27 + nseg) { problems.push(`page ${pages} truncated`); truncated = true; break; }
     let body = 0;
     for (let i = 0; i < nseg; i++) body += buf[off + 27 + i];
     const len = 27 + nseg + body;
-    if (buf.length - off < len) { problems.push(`page ${pages} truncated`); break; }
+    if (buf.length - off < len) { problems.push(`page ${pages} truncated`); truncated = true; break; }
     const page = Buffer.from(buf.subarray(off, off + len));
     const crc = page.readUInt32LE(22);
     page.writeUInt32LE(0, 22);
@@ -77,7 +79,7 @@ function checkOggOpus(file, onProgress) {
   }
   if (onProgress) onProgress(buf.length, buf.length);
   const samples = lastGranule > BigInt(preSkip) ? Number(lastGranule) - preSkip : 0;
-  return { ok: problems.length === 0, problems, pages, durationMs: Math.round(samples / 48), complete: eos };
+  return { ok: problems.length === 0, problems, pages, durationMs: Math.round(samples / 48), complete: eos, wholeBytes: off, truncated };
 }
 
 /** A WebM file starts with an EBML header whose DocType is webm. */
@@ -145,7 +147,9 @@ function writerMayBeAlive(sidecar, ageMs) {
 /**
  * Recordings a crash left unfinished (complete: false, no end, sidecar not
  * rewritten for 30 s) get their end, durations and sizes from the files and
- * stay complete: false. Returns the folders fixed.
+ * stay complete: false. An Ogg file the crash cut inside a page (SIGKILL can
+ * stop a write(2) part-way) is cut back to its last whole page, so every
+ * checker and player reads it to the end. Returns the folders fixed.
  */
 function recoverUnfinished(dir, { now = Date.now() } = {}) {
   const fixed = [];
@@ -157,8 +161,12 @@ function recoverUnfinished(dir, { now = Date.now() } = {}) {
     for (const f of s.files || []) {
       const file = path.join(rec.path, f.name);
       if (!fs.existsSync(file)) continue;
+      let check = f.name.endsWith('.opus') ? checkOggOpus(file) : checkWebm(file);
+      if (check.truncated && check.problems.length === 1 && check.pages > 0) {
+        fs.truncateSync(file, check.wholeBytes);
+        check = checkOggOpus(file);
+      }
       f.bytes = fs.statSync(file).size;
-      const check = f.name.endsWith('.opus') ? checkOggOpus(file) : checkWebm(file);
       if (check.durationMs !== null) f.durationMs = check.durationMs;
       longest = Math.max(longest, f.durationMs || 0);
     }

@@ -66,7 +66,8 @@ typedef struct {
 } mpause;
 
 struct lcc_mixer {
-  FILE *f;                      /* owned until close */
+  int fd;                       /* owned until close; -1: none */
+  off_t good_off;               /* bytes of whole pages in the file */
   OggOpusEnc *enc;              /* owned */
   uint64_t start_us, jitter_us;
   int64_t mix_pos;              /* samples encoded so far */
@@ -91,6 +92,27 @@ static lcc_err io_fail(lcc_mixer *m, lcc_why *why, const char *what) {
   return lcc_fail(why, LCC_ERR_RECORDING_FAILED, "mixed file: %s: %s", what, strerror(errno));
 }
 
+/* Writes one page with write(2), no stdio buffer in between, so the file
+ * always ends on a whole page when the process dies (a buffer flushed when
+ * full would cut pages anywhere). A short or failed write (ENOSPC, EIO,
+ * EFBIG) cuts the file back to its last whole page so it stays playable. */
+static lcc_err write_page(lcc_mixer *m, const unsigned char *page, size_t len, lcc_why *why) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t k = write(m->fd, page + done, len - done);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      int err = k < 0 ? errno : EIO;
+      if (done && ftruncate(m->fd, m->good_off) == 0) lseek(m->fd, m->good_off, SEEK_SET);
+      errno = err;
+      return io_fail(m, why, "write");
+    }
+    done += (size_t)k;
+  }
+  m->good_off += (off_t)len;
+  return LCC_OK;
+}
+
 /* Moves the encoder's finished pages to the file; flush forces out a page
  * with whatever is encoded, which is what makes a crash lose < 1 flush. */
 static lcc_err write_pages(lcc_mixer *m, int flush, lcc_why *why) {
@@ -98,7 +120,8 @@ static lcc_err write_pages(lcc_mixer *m, int flush, lcc_why *why) {
   opus_int32 len;
   int r;
   while ((r = ope_encoder_get_page(m->enc, &page, &len, flush)) == 1) {
-    if (fwrite(page, 1, (size_t)len, m->f) != (size_t)len) return io_fail(m, why, "write");
+    lcc_err e = write_page(m, page, (size_t)len, why);
+    if (e) return e;
   }
   if (r < 0) {
     m->failed = 1;
@@ -108,8 +131,7 @@ static lcc_err write_pages(lcc_mixer *m, int flush, lcc_why *why) {
 }
 
 static lcc_err sync_file(lcc_mixer *m, lcc_why *why) {
-  if (fflush(m->f) != 0) return io_fail(m, why, "flush");
-  if (fdatasync(fileno(m->f)) != 0 && errno != EINVAL) return io_fail(m, why, "fdatasync");
+  if (fdatasync(m->fd) != 0 && errno != EINVAL) return io_fail(m, why, "fdatasync");
   return LCC_OK;
 }
 
@@ -500,25 +522,13 @@ void lcc_mixer_resume(lcc_mixer *m, uint64_t now_us) {
 
 /* ---- lifetime ----------------------------------------------------------- */
 
-/* A new file (never an earlier recording's), with the recordings' mode. */
-static FILE *create_file(const char *path) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, LCC_REC_FILE_MODE);
-  if (fd < 0) return NULL;
-  FILE *f = fdopen(fd, "wb");
-  if (!f) {
-    int err = errno;
-    close(fd);
-    errno = err;
-  }
-  return f;
-}
-
 lcc_mixer *lcc_mixer_open(const char *path, const lcc_mixer_info *info, lcc_why *why) {
   lcc_mixer *m = calloc(1, sizeof *m);
   if (!m) {
     lcc_fail(why, LCC_ERR_NO_MEMORY, "mixer");
     return NULL;
   }
+  m->fd = -1;
   m->start_us = info->start_us;
   m->jitter_us = (uint64_t)(info->jitter_ms ? info->jitter_ms : 200) * 1000;
   m->out = malloc(CHUNK * 2 * sizeof(float));
@@ -533,8 +543,9 @@ lcc_mixer *lcc_mixer_open(const char *path, const lcc_mixer_info *info, lcc_why 
   }
   m->enc = create_encoder(info, why);
   if (!m->enc) goto fail;
-  m->f = create_file(path);
-  if (!m->f) {
+  /* A new file (never an earlier recording's), with the recordings' mode. */
+  m->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, LCC_REC_FILE_MODE);
+  if (m->fd < 0) {
     int err = errno;
     lcc_fail(why, LCC_ERR_RECORDING_FAILED, "cannot create %s: %s%s", path, strerror(err),
              err == EEXIST ? " (refusing to overwrite an earlier recording)" : "");
@@ -576,15 +587,15 @@ lcc_err lcc_mixer_close(lcc_mixer *m, uint64_t end_us, lcc_mixer_stats *stats, l
   if (!e) e = write_pages(m, 1, why);
   if (!e) e = sync_file(m, why);
   m->closed = 1;
-  if (fclose(m->f) != 0 && !e) e = io_fail(m, why, "close");
-  m->f = NULL;
+  if (close(m->fd) != 0 && !e) e = io_fail(m, why, "close");
+  m->fd = -1;
   if (stats) lcc_mixer_get_stats(m, stats);
   return e;
 }
 
 void lcc_mixer_destroy(lcc_mixer *m) {
   if (!m) return;
-  if (m->f) fclose(m->f);
+  if (m->fd >= 0) close(m->fd);
   if (m->enc) ope_encoder_destroy(m->enc);
   for (int k = 1; k >= 0; k--) {
     mchan *c = &m->ch[k];

@@ -255,6 +255,35 @@ static tone_found find_tone(const wav *w, int ch, double hz, double from_s, doub
   return r;
 }
 
+/* Whether a file is whole Ogg pages end to end (RFC 3533 §6): what a crash
+ * or a full disk must leave, so players and `recordings check` read it all. */
+static int whole_pages(const char *path, int *pages) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  unsigned char h[27 + 255];
+  int ok = 1;
+  *pages = 0;
+  for (;;) {
+    size_t n = fread(h, 1, 27, f);
+    if (n == 0) break;
+    if (n < 27 || memcmp(h, "OggS", 4) != 0 || fread(h + 27, 1, h[26], f) != h[26]) {
+      ok = 0;
+      break;
+    }
+    long body = 0;
+    for (int i = 0; i < h[26]; i++) body += h[27 + i];
+    long here = ftell(f);
+    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < here + body) {
+      ok = 0;
+      break;
+    }
+    fseek(f, here + body, SEEK_SET);
+    (*pages)++;
+  }
+  fclose(f);
+  return ok;
+}
+
 /* ---- the scenario ---- */
 static char tmpdir[64];
 
@@ -403,6 +432,8 @@ static void test_conversation(void) {
       snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
       CHECK_EQ_INT(run(cmd), 0);
     }
+    int pages = 0;
+    CHECK(whole_pages(path, &pages) && pages >= 2); /* a kill at any tick leaves whole pages only */
   }
   lcc_mixer_stats st;
   CHECK_EQ_INT(lcc_mixer_close(m, START_US + MS(7000), &st, &why), LCC_OK);

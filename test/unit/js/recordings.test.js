@@ -92,8 +92,27 @@ describe('recordings on disk', function () {
     assert.strictEqual(s.complete, false);
     assert.strictEqual(s.recovered, true);
     for (const f of s.files) assert.ok(Math.abs(f.durationMs - 3000) <= 30, `${f.name}: ${f.durationMs}`);
+    assert.strictEqual(checkRecording(dir, 'crashed').ok, true);
     assert.strictEqual(s.endedAt, new Date(Date.parse(s.startedAt) + s.durationMs).toISOString());
     assert.strictEqual(JSON.parse(fs.readFileSync(path.join(dir, 'live', 'recording.json'), 'utf8')).endedAt, null);
+  });
+
+  it('recoverUnfinished() cuts an Ogg file a kill left inside a page back to its last whole page', function () {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const base = makeRecording(dir, 'killed', { startedAt: '2026-01-01T00:00:00.000Z', complete: false, seconds: 3, pid: Number(dead.stdout) });
+    const mixed = path.join(base, 'mixed.opus');
+    const size = fs.statSync(mixed).size;
+    fs.truncateSync(mixed, size - 200); // the write of the last page stopped part-way
+    const before = checkOggOpus(mixed);
+    assert.deepStrictEqual([before.ok, before.truncated], [false, true], before.problems.join('; '));
+    assert.deepStrictEqual(recoverUnfinished(dir), ['killed']);
+    const after = checkOggOpus(mixed);
+    assert.ok(after.ok, after.problems.join('; '));
+    assert.strictEqual(fs.statSync(mixed).size, before.wholeBytes);
+    const s = JSON.parse(fs.readFileSync(path.join(base, 'recording.json'), 'utf8'));
+    const entry = s.files.find((f) => f.name === 'mixed.opus');
+    assert.strictEqual(entry.bytes, before.wholeBytes);
+    assert.ok(entry.durationMs > 0 && entry.durationMs < 3000, `${entry.durationMs}`);
   });
 
   it('`livechat-calls recordings` lists them and `recordings check` exits 1 on a damaged file', function () {
