@@ -7,6 +7,7 @@
 
 const assert = require('assert');
 const { WebSocket } = require('ws');
+const { WsClient: Client } = require('../../helpers/ws-client');
 const { createCallService } = require('../../../js/service/call-service');
 const { signRequest } = require('../../../js/common/request-signing');
 
@@ -18,45 +19,6 @@ async function api(url, method, p, body) {
   const headers = signRequest({ secret: SECRET, method, path: p, body: text });
   const res = await fetch(url + p, { method, headers: { ...headers, 'content-type': 'application/json' }, body: text });
   return res.json();
-}
-
-/** A WebSocket client that counts what it reads; next(type) waits for a message of that type. */
-class Client {
-  constructor(url) {
-    this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
-    this.inbox = [];
-    this.bytesRead = 0;
-    this._waiters = [];
-    this.opened = new Promise((resolve, reject) => { this.ws.once('open', resolve); this.ws.once('error', reject); });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.ws.on('error', () => {});
-    this.ws.on('message', (data) => {
-      this.bytesRead += data.length;
-      this.inbox.push(JSON.parse(data.toString()));
-      this._waiters.slice().forEach((w) => w());
-    });
-  }
-
-  send(msg) {
-    this.ws.send(JSON.stringify(msg));
-  }
-
-  /** The next unread message of this type; later messages of other types stay unread. */
-  next(type, timeoutMs = 5000) {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const i = this.inbox.findIndex((m) => m.type === type);
-        if (i < 0) return false;
-        const [msg] = this.inbox.splice(i, 1);
-        this._waiters = this._waiters.filter((w) => w !== check);
-        clearTimeout(timer);
-        resolve(msg);
-        return true;
-      };
-      const timer = setTimeout(() => reject(new Error(`no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-      if (!check()) this._waiters.push(check);
-    });
-  }
 }
 
 describe('signalling floods', function () {
@@ -76,7 +38,7 @@ describe('signalling floods', function () {
     clients.push(c);
     await c.opened;
     c.send({ type: 'join', token });
-    c.joined = await c.next('joined');
+    c.joined = await c.take('joined');
     return c;
   }
 
@@ -87,8 +49,8 @@ describe('signalling floods', function () {
     for (const party of ['agent', 'visitor']) tokens[party] = (await api(url, 'POST', `/api/calls/${call.id}/tokens`, { party })).token;
     const agent = await joinWith(tokens.agent);
     const visitor = await joinWith(tokens.visitor);
-    const generation = (await agent.next('start')).generation;
-    await visitor.next('start');
+    const generation = (await agent.take('start')).generation;
+    await visitor.take('start');
     return { tokens, agent, visitor, generation };
   }
 
@@ -129,13 +91,13 @@ describe('signalling floods', function () {
     assert.ok(largest <= MAX_BUFFERED + 2 * frame.length, `the service queued ${largest} bytes for one socket`);
 
     visitor.ws.resume();
-    assert.deepStrictEqual(await visitor.next('peer', 20000), { type: 'peer', present: false });
+    assert.deepStrictEqual(await visitor.take('peer', 20000), { type: 'peer', present: false });
     assert.ok(visitor.bytesRead < budget / 4, `the visitor was sent ${visitor.bytesRead} bytes`);
     assert.strictEqual(visitor.ws.readyState, WebSocket.OPEN, 'the visitor stays joined');
 
     const back = await joinWith(tokens.agent); // like after a network drop
     assert.strictEqual(back.joined.resumed, true);
-    assert.deepStrictEqual(await visitor.next('peer'), { type: 'peer', present: true });
+    assert.deepStrictEqual(await visitor.take('peer'), { type: 'peer', present: true });
   });
 
   it('a party sending faster than its message rate is cut off with 4429 and may rejoin; the peer stays joined', async function () {
@@ -143,13 +105,13 @@ describe('signalling floods', function () {
     const { tokens, agent, visitor } = await pair();
     for (let i = 0; i < 500; i++) agent.send({ type: 'media', audio: i % 2 === 0, video: false });
     assert.deepStrictEqual(await agent.closed, { code: 4429, reason: 'too many messages' });
-    assert.deepStrictEqual(await visitor.next('peer'), { type: 'peer', present: false });
+    assert.deepStrictEqual(await visitor.take('peer'), { type: 'peer', present: false });
     const peerMedia = visitor.inbox.filter((m) => m.type === 'peer-media').length;
     assert.ok(peerMedia < 100, `${peerMedia} of the 500 messages were forwarded`);
 
     const back = await joinWith(tokens.agent);
     assert.strictEqual(back.joined.resumed, true);
-    assert.deepStrictEqual(await visitor.next('peer'), { type: 'peer', present: true });
+    assert.deepStrictEqual(await visitor.take('peer'), { type: 'peer', present: true });
     assert.strictEqual(visitor.ws.readyState, WebSocket.OPEN);
   });
 
@@ -162,7 +124,7 @@ describe('signalling floods', function () {
     const budget = 500000;
     let sent = 0;
     let cut = false;
-    visitor.next('peer', 120000).then(() => { cut = true; }, () => {});
+    visitor.take('peer', 120000).then(() => { cut = true; }, () => {});
     while (!cut && sent < budget) {
       for (let i = 0; i < 1000; i++) agent.ws.send(frame);
       sent += 1000;

@@ -8,6 +8,7 @@
 
 const assert = require('assert');
 const { WebSocket } = require('ws');
+const { WsClient: Client } = require('../../helpers/ws-client');
 const { createCallService } = require('../../../js/service/call-service');
 const { signRequest } = require('../../../js/common/request-signing');
 const { mintPartyToken, derivePartyTokenKey } = require('../../../js/service/calls/party-tokens');
@@ -26,62 +27,6 @@ async function api(url, method, p, body) {
   const headers = signRequest({ secret: SECRET, method, path: p, body: text });
   const res = await fetch(url + p, { method, headers: { ...headers, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : text });
   return { status: res.status, body: await res.json() };
-}
-
-/** A WebSocket client that keeps every message; take(type) waits for the next one of that type. */
-class Client {
-  constructor(url, path = '/ws', options = {}) {
-    this.ws = new WebSocket(url.replace(/^http/, 'ws') + path, options);
-    this.all = [];
-    this.inbox = [];
-    this._waiters = [];
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', resolve);
-      this.ws.once('error', reject);
-      this.ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
-    });
-    this.opened.catch(() => {});
-    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.ws.on('error', () => {});
-    this.ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
-      this.all.push(msg);
-      this.inbox.push(msg);
-      this._waiters.slice().forEach((w) => w());
-    });
-  }
-
-  send(msg) {
-    this.ws.send(typeof msg === 'string' || Buffer.isBuffer(msg) ? msg : JSON.stringify(msg));
-  }
-
-  /** The next unread message of this type (others stay unread). */
-  take(type, timeoutMs = 3000) {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const i = this.inbox.findIndex((m) => m.type === type);
-        if (i < 0) return false;
-        const [msg] = this.inbox.splice(i, 1);
-        this._waiters = this._waiters.filter((w) => w !== check);
-        clearTimeout(timer);
-        resolve(msg);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this._waiters = this._waiters.filter((w) => w !== check);
-        reject(new Error(`no '${type}' within ${timeoutMs} ms; got ${JSON.stringify(this.all.map((m) => m.type))}`));
-      }, timeoutMs);
-      if (!check()) this._waiters.push(check);
-    });
-  }
-
-  types() {
-    return this.all.map((m) => m.type);
-  }
-
-  close() {
-    this.ws.terminate();
-  }
 }
 
 describe('signalling WebSocket', function () {
