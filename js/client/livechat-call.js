@@ -46,13 +46,30 @@ const QUALITY_REPORT_EVERY = 3;
  *   or the token expired). Not emitted by close().
  * - `error` (Error with .code): something went wrong that does not end the call
  *   (an SDP the browser refused, an `error` message from the service, no camera)
+ * - `restart` ({reason, generation, state}): the client is rebuilding a broken connection
+ *   (it joins again; the service sends a new `start`): reason 'disconnected', 'failed' or
+ *   'connect-timeout'; the generation and connectionState of the connection it gives up
  * - `quality` ({level, mos, lossPct, jitterMs, rttMs}): about every 2 s while connected,
  *   what this browser receives: level 'good'|'fair'|'poor', a MOS estimate (E-model,
  *   js/common/quality.js), loss over the last ~6 s in %, jitter and RTT in ms (null
  *   when unknown)
  */
-/** How long a connection may stay 'disconnected' before the client restarts ICE. */
+/**
+ * How long a connection may stay 'disconnected' before the client restarts it, and the
+ * least time between two restarts (a new connection needs that long to show whether it works).
+ */
 const RESTART_AFTER_MS = 3000;
+/**
+ * How long a relayed connection may take from its `start` to 'connected' before the client
+ * restarts it. The server is reachable whenever anything is, and a relayed connection
+ * connects within a few seconds even when dead host candidates are waited out (about
+ * 5.5 s through NATs in our tests): 15 s leaves room for a slow network. Without it, a
+ * connection whose offer was lost or whose ICE sits in 'new'/'connecting' would wait
+ * forever (it never goes 'failed').
+ */
+const CONNECT_TIMEOUT_MS = 15000;
+/** Restarts in a row without a 'connected' wait twice as long each time, up to this. */
+const RESTART_BACKOFF_MAX_MS = 30000;
 
 export class LivechatCall extends Emitter {
   /**
@@ -107,6 +124,12 @@ export class LivechatCall extends Emitter {
     this._generation = -1;
     this._joined = false;
     this._reconnecting = false;
+    this._leaving = false; // hangup() was called: no more restarts
+    this._restartTimer = null; // a restart due (after 'disconnected', or deferred)
+    this._connectTimer = null; // the connect watchdog of a relayed connection
+    this._lastRestartAt = -Infinity;
+    this._connectFailures = 0; // restarts in a row whose attempt never reached 'connected'
+    this._connectedSinceRestart = false;
     this._ended = null; // {reason, by} once over
     this._endedWaiters = [];
     this._qualityTicks = 0;
@@ -190,6 +213,8 @@ export class LivechatCall extends Emitter {
   hangup() {
     if (this._ended) return Promise.resolve(this._ended);
     const done = new Promise((resolve) => this._endedWaiters.push(resolve));
+    this._leaving = true; // a restart now would join the call again
+    this._stopRecovery();
     this._sendQuality(); // the final totals, before the call ends
     if (this._socket.send({ type: 'hangup' })) {
       setTimeout(() => this._finish({ reason: 'ended', by: this.party }), HANGUP_WAIT_MS);
@@ -295,33 +320,92 @@ export class LivechatCall extends Emitter {
     });
     peer.on('error', (err) => this.emit('error', err));
     if (msg.role === 'offerer') peer.offer();
+    this._watchConnect(peer);
     this._updateState();
   }
 
-  /**
-   * Recovers a connection that broke mid-call (a network change, a NAT
-   * rebinding): when it stays 'disconnected' for RESTART_AFTER_MS or goes
-   * 'failed', the client joins again on a fresh WebSocket (the old one may
-   * have died with the old address), at most once per RESTART_AFTER_MS; the
-   * service resumes the party and sends a new `start` (docs/signalling.md), so
-   * the media gets a new connection too. A new connection rather than an ICE
-   * restart on the old one: it also recovers when the far end gave up on it.
-   */
+  // --- recovery (docs/signalling.md, "A connection that breaks mid-call") ---
+  //
+  // A connection that stays 'disconnected' for RESTART_AFTER_MS or goes 'failed'
+  // (a network change, a NAT rebinding), or a relayed one not 'connected' within
+  // the connect watchdog's time, is restarted: the client joins again on a fresh
+  // WebSocket (the old one may have died with the old address); the service
+  // resumes the party and sends a new `start`, so the media gets a new connection
+  // too. A new connection rather than an ICE restart on the old one: it also
+  // recovers when the far end gave up on it. Restarts are at least
+  // RESTART_AFTER_MS apart (a later one is deferred, never dropped); restarts in
+  // a row without a 'connected' back off, doubling up to RESTART_BACKOFF_MAX_MS.
+
+  /** The current connection changed state: restart it, or forget a restart it no longer needs. */
   _watchConnection(peer, state) {
+    if (peer !== this._peer || this._leaving) return;
+    if (state === 'connected') {
+      this._stopRecovery();
+      this._connectFailures = 0;
+      this._connectedSinceRestart = true;
+      return;
+    }
+    if (!this._clientRestarts(peer)) return;
+    if (state === 'disconnected') this._scheduleRestart(peer, 'disconnected', RESTART_AFTER_MS);
+    else if (state === 'failed') this._scheduleRestart(peer, 'failed', 0);
+  }
+
+  /**
+   * Whether the client restarts this connection. A failing peer-to-peer call under
+   * 'fallback' is the service's to move (to the server).
+   */
+  _clientRestarts(peer) {
+    return !(peer.mode === 'p2p' && this._relayPolicy === 'fallback');
+  }
+
+  /**
+   * The connect watchdog, for relayed connections only: the server is reachable
+   * whenever anything is. Peer-to-peer ICE through TURN may legitimately take long;
+   * there only 'failed' restarts (and under 'fallback' the service's timer acts).
+   */
+  _watchConnect(peer) {
+    clearTimeout(this._connectTimer);
+    this._connectTimer = null;
+    if (peer.mode !== 'relay' || this._leaving || this._ended) return;
+    this._connectTimer = setTimeout(() => {
+      this._connectTimer = null;
+      if (peer === this._peer && peer.connectionState !== 'connected') this._scheduleRestart(peer, 'connect-timeout', 0);
+    }, this._backoff(CONNECT_TIMEOUT_MS));
+  }
+
+  /** base, doubled for each restart in a row that did not connect, up to RESTART_BACKOFF_MAX_MS. */
+  _backoff(base) {
+    return Math.min(base * 2 ** this._connectFailures, RESTART_BACKOFF_MAX_MS);
+  }
+
+  /** Restarts `peer` after waitMs, or later if the previous restart was too recent. */
+  _scheduleRestart(peer, reason, waitMs) {
     clearTimeout(this._restartTimer);
-    if (peer !== this._peer) return;
-    // A failing peer-to-peer call under 'fallback' is the service's to move (to the server).
-    if (peer.mode === 'p2p' && this._relayPolicy === 'fallback') return;
-    if (state !== 'disconnected' && state !== 'failed') return;
-    const wait = state === 'failed' ? 0 : RESTART_AFTER_MS;
+    const earliest = this._lastRestartAt + this._backoff(RESTART_AFTER_MS);
+    const wait = Math.max(waitMs, earliest - Date.now());
     this._restartTimer = setTimeout(() => {
-      if (peer !== this._peer || this._ended || peer.connectionState === 'connected') return;
-      const now = Date.now();
-      if (now - (this._lastRestart || 0) < RESTART_AFTER_MS) return;
-      this._lastRestart = now;
-      this.emit('restart', { generation: peer.generation, state: peer.connectionState });
-      this._socket.reconnectNow();
+      this._restartTimer = null;
+      if (peer === this._peer && peer.connectionState !== 'connected') this._restart(peer, reason);
     }, wait);
+  }
+
+  _restart(peer, reason) {
+    if (this._ended || this._leaving) return;
+    if (!this._connectedSinceRestart) this._connectFailures++;
+    this._connectedSinceRestart = false;
+    this._lastRestartAt = Date.now();
+    this.emit('restart', { reason, generation: peer.generation, state: peer.connectionState });
+    this._socket.reconnectNow();
+    // Until the new `start` arrives (it re-arms it), the watchdog also covers a
+    // rejoin that never gets through (a socket that never opens).
+    this._watchConnect(peer);
+  }
+
+  _stopRecovery() {
+    clearTimeout(this._restartTimer);
+    clearTimeout(this._connectTimer);
+    this._restartTimer = null;
+    this._connectTimer = null;
   }
 
   _onSdp(msg) {
@@ -404,7 +488,7 @@ export class LivechatCall extends Emitter {
   /** Tears everything down once; `info` null = close() (no `ended` event). */
   _finish(info) {
     if (this._ended) return;
-    clearTimeout(this._restartTimer);
+    this._stopRecovery();
     this._qualityMonitor.stop();
     this._ended = info || { reason: 'closed', by: this.party };
     if (this._peer) this._peer.close();
