@@ -10,19 +10,17 @@
 // together, and each e2e file alone. Each job is its own mocha process in its
 // own network namespace, so jobs share no port, route, bridge or coturn; temp
 // folders are per process (mkdtemp) and the namespaces a test names carry its
-// pid. LCC_TEST_JOBS=N (N >= 2) runs up to N jobs at once, longest first.
-// Files that measure call quality (MOS from real RTT, jitter and loss) run
-// alone, at the end: the suite never adds its own load to what they measure.
-// A job's output is printed whole when it ends; the run fails if any job
-// fails, and every job runs to its end whatever the others do.
+// pid. Two jobs run at once by default, longest first (LCC_TEST_JOBS=N for N;
+// LCC_TEST_JOBS=1 is one mocha over the whole suite, unit then e2e, in one
+// namespace). A job's output is printed whole when it ends; the run fails if
+// any job fails, and every job runs to its end whatever the others do.
 //
-// The default (LCC_TEST_JOBS=1) is one mocha over the whole suite, unit then
-// e2e, in one namespace: on this project's 2-core machine, shared with other
-// test runs, 2 and 3 jobs at once made tests that run on real time fail (UI
-// waits, an RTT bound, dtls_test's and relay_test's timers under valgrind),
-// and one process per file costs start-up time per file (add-on, Playwright,
-// the App's zip, tone files), so parallel runs stay opt-in until they pass on
-// a busy machine.
+// Why two: most of an e2e file's time is real time (a call lasting seconds,
+// ICE timeouts, a ring running out), so two files overlap well on this
+// project's 2-core machines; a third adds CPU contention (Chromium, valgrind)
+// and little wall time (measured: 1 job 654 s, 2 jobs 465-476 s, 3 jobs 449 s).
+// Every test must hold on a busy machine anyway (CI machines may be): none
+// runs alone, not even those that measure call quality.
 
 const fs = require('fs');
 const path = require('path');
@@ -32,21 +30,21 @@ const { inPrivateNetns, runInPrivateNetns, spawnInPrivateNetns } = require('./ne
 const root = path.resolve(__dirname, '..');
 const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
 
-// Jobs run with no other job of the suite beside them, once all others ended.
-const ALONE = ['test/e2e/quality.test.js', 'test/e2e/app-quality.test.js'];
 // Jobs known to take longest, started first (this order only changes the wall
 // time, never what runs). Everything else follows in name order.
 const LONGEST_FIRST = [
   'test/unit/c.test.js',
-  'test/e2e/recording.test.js',
   'test/e2e/call-ui.test.js',
+  'test/e2e/recording.test.js',
   'test/e2e/refusals.test.js',
-  'test/e2e/app-visitor-link.test.js',
-  'test/e2e/nat.test.js',
-  'test/e2e/relay.test.js',
   'test/e2e/connectivity.test.js',
+  'test/e2e/app-quality.test.js',
+  'test/e2e/app-visitor-link.test.js',
+  'test/unit (JS, fuzz corpora)',
+  'test/e2e/quality.test.js',
   'test/e2e/app-calls.test.js',
-  'test/e2e/app-settings.test.js',
+  'test/e2e/relay.test.js',
+  'test/e2e/nat.test.js',
   'test/e2e/demo.test.js',
 ];
 
@@ -66,16 +64,15 @@ function suiteJobs() {
     ...testFiles('test/e2e').map((f) => ({ name: f, files: [f] })),
   ];
   const rank = (j) => {
-    if (ALONE.includes(j.name)) return LONGEST_FIRST.length + 1 + ALONE.indexOf(j.name);
     const i = LONGEST_FIRST.indexOf(j.name);
     return i < 0 ? LONGEST_FIRST.length : i;
   };
-  return jobs.map((j, i) => ({ ...j, i, alone: ALONE.includes(j.name) })).sort((a, b) => rank(a) - rank(b) || a.i - b.i);
+  return jobs.map((j, i) => ({ ...j, i })).sort((a, b) => rank(a) - rank(b) || a.i - b.i);
 }
 
 function jobCount() {
   const raw = process.env.LCC_TEST_JOBS;
-  if (raw === undefined || raw === '') return 1;
+  if (raw === undefined || raw === '') return 2;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 16) {
     console.error(`LCC_TEST_JOBS must be an integer 1-16, got '${raw}'`);
@@ -114,7 +111,7 @@ async function runSuite(flags) {
   const results = [];
   const running = new Set();
   function start(job) {
-    console.log(`[test] start ${job.name}${job.alone ? ' (alone)' : ''}`);
+    console.log(`[test] start ${job.name}`);
     const p = runJob(job, flags).then((r) => {
       running.delete(p);
       results.push(r);
@@ -125,15 +122,8 @@ async function runSuite(flags) {
     return p;
   }
   while (queue.length) {
-    const job = queue[0];
-    if (job.alone) {
-      await Promise.all(running);
-      await start(queue.shift());
-    } else if (running.size < width) {
-      start(queue.shift());
-    } else {
-      await Promise.race(running);
-    }
+    if (running.size < width) start(queue.shift());
+    else await Promise.race(running);
   }
   await Promise.all(running);
 

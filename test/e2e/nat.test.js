@@ -201,8 +201,29 @@ describe('NAT topology: visitor and agent behind symmetric NATs, the server in t
 
     const cands = (p) => p.candidates.filter(Boolean).map((c) => c.candidate);
 
+    // Both failing attempts run at once (each waits out Chromium's ICE timeout, ~16 s);
+    // each test below checks its own. Pages of their own, so they cannot meet.
+    let attempts = null;
+    function failingAttempts() {
+      if (!attempts) {
+        attempts = (async () => {
+          // coturn is a test package (scripts/system-deps.js): missing, the test fails rather than skips.
+          const stun = fs.existsSync('/usr/bin/turnserver') ? await topo.startStunServer() : null;
+          const settle = (p) => p.then((value) => ({ value }), (error) => ({ error }));
+          const [hostOnly, withStun] = await Promise.all([
+            settle(p2pFails({ iceServers: [] })),
+            stun ? settle(p2pFails({ iceServers: [{ urls: stun.url }] })) : { error: null },
+          ]);
+          if (stun) await stun.close();
+          return { hostOnly, withStun, stunUrl: stun && stun.url };
+        })();
+      }
+      return attempts;
+    }
+    const outcome = (r) => { if (r.error) throw r.error; return r.value; };
+
     it('visitor and agent cannot connect directly with host candidates only: ICE fails', async function () {
-      const { ms, visitor, agent, relayed } = await p2pFails({ iceServers: [] });
+      const { ms, visitor, agent, relayed } = outcome((await failingAttempts()).hostOnly);
       console.log(`      [nat] direct P2P (host only) failed after ${ms} ms; relayed ${JSON.stringify(relayed)}`);
       assert.ok(cands(visitor).some((c) => c.includes(` ${topo.visitor.address} `)), cands(visitor).join('\n'));
       assert.ok(cands(agent).some((c) => c.includes(` ${topo.agent.address} `)), cands(agent).join('\n'));
@@ -210,19 +231,14 @@ describe('NAT topology: visitor and agent behind symmetric NATs, the server in t
     });
 
     it('nor with a STUN server in the core: server-reflexive candidates do not get through symmetric NATs', async function () {
-      // coturn is a test package (scripts/system-deps.js): missing, the test fails rather than skips.
       assert.ok(fs.existsSync('/usr/bin/turnserver'), 'coturn (turnserver) is not installed: run npm test as root, or apt-get install coturn');
-      const stun = await topo.startStunServer();
-      try {
-        const { ms, visitor, agent } = await p2pFails({ iceServers: [{ urls: stun.url }] });
-        console.log(`      [nat] direct P2P (host + srflx via ${stun.url}) failed after ${ms} ms`);
-        assert.ok(cands(visitor).some((c) => c.includes(` ${topo.visitor.natAddress} `) && / typ srflx /.test(c)),
-          `visitor srflx candidate: ${cands(visitor).join('\n')}`);
-        assert.ok(cands(agent).some((c) => c.includes(` ${topo.agent.natAddress} `) && / typ srflx /.test(c)),
-          `agent srflx candidate: ${cands(agent).join('\n')}`);
-      } finally {
-        await stun.close();
-      }
+      const { withStun, stunUrl } = await failingAttempts();
+      const { ms, visitor, agent } = outcome(withStun);
+      console.log(`      [nat] direct P2P (host + srflx via ${stunUrl}) failed after ${ms} ms`);
+      assert.ok(cands(visitor).some((c) => c.includes(` ${topo.visitor.natAddress} `) && / typ srflx /.test(c)),
+        `visitor srflx candidate: ${cands(visitor).join('\n')}`);
+      assert.ok(cands(agent).some((c) => c.includes(` ${topo.agent.natAddress} `) && / typ srflx /.test(c)),
+        `agent srflx candidate: ${cands(agent).join('\n')}`);
     });
 
     it('both pages connect to a MediaServer in the core through their NATs, and hear each other through it', async function () {

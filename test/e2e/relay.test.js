@@ -109,7 +109,9 @@ describe('visitor and agent hear each other through the server', function () {
       const p = stats[party];
       assert.ok(p.audio.packetsIn > 0 && p.audio.packetsOut > 0, `${party} audio ${JSON.stringify(p.audio)}`);
       assert.ok(p.video.packetsIn > 0 && p.video.packetsOut > 0, `${party} video ${JSON.stringify(p.video)}`);
-      assert.ok(p.rttMs >= 0 && p.rttMs < 100, `${party} rtt ${p.rttMs}`);
+      // Loopback: a few ms on a quiet machine, more on a busy one; a unit or DLSR
+      // mistake would be off by orders of magnitude (65536 per second of delay).
+      assert.ok(p.rttMs >= 0 && p.rttMs < 1000, `${party} rtt ${p.rttMs}`);
     }
   });
 

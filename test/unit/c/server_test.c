@@ -121,11 +121,17 @@ static void negotiate_and_wait(side *a, side *b, lcc_leg_state *sa, lcc_leg_stat
     pump(b);
     forward_candidates(a, &ca, b, "b", LCC_PARTY_VISITOR);
     forward_candidates(b, &cb, a, "a", LCC_PARTY_AGENT);
-    *sa = last_state(a, LCC_PARTY_AGENT, NULL);
-    *sb = last_state(b, LCC_PARTY_VISITOR, NULL);
+    lcc_event *fa = NULL, *fb = NULL;
+    *sa = last_state(a, LCC_PARTY_AGENT, &fa);
+    *sb = last_state(b, LCC_PARTY_VISITOR, &fb);
     bool settled_a = *sa == LCC_STATE_CONNECTED || *sa == LCC_STATE_FAILED;
     bool settled_b = *sb == LCC_STATE_CONNECTED || *sb == LCC_STATE_FAILED;
-    if (settled_a && settled_b) return;
+    if (settled_a && settled_b) {
+      /* Say why, so a failure on a slow machine can be told from a bug. */
+      if (fa) fprintf(stderr, "  a's leg failed after %d polls: %s (%s)\n", i, lcc_err_code(fa->err), fa->why);
+      if (fb) fprintf(stderr, "  b's leg failed after %d polls: %s (%s)\n", i, lcc_err_code(fb->err), fb->why);
+      return;
+    }
     g_usleep(10000);
   }
 }
