@@ -116,7 +116,7 @@ static void negotiate_and_wait(side *a, side *b, lcc_leg_state *sa, lcc_leg_stat
   lcc_event *accepted = request(a, &c);
   CHECK(accepted && accepted->err == LCC_OK);
   lcc_event *ca = NULL, *cb = NULL;
-  for (int i = 0; i < 1000; i++) { /* at most 10 s */
+  for (int i = 0; i < 3000; i++) { /* at most ~30 s: under valgrind on a busy machine a connect takes 7-9 s */
     pump(a);
     pump(b);
     forward_candidates(a, &ca, b, "b", LCC_PARTY_VISITOR);
