@@ -10,21 +10,20 @@
 //  - reconnecting, relayed (through the server), ended with talk time, the quality indicator;
 //  - microphone and camera blocked, no camera (the call goes on with audio only);
 //  - in an iframe overlay (?embed=1): compact, and it tells its parent about expand and the end.
-// Screenshots of each state at 1280x800 and 360x740: test/e2e/screenshots/call-<state>-<width>.png.
+// With LCC_SCREENSHOTS=1 (`npm run screenshots`), screenshots of each state at 1280x800 and 360x740:
+// test/e2e/screenshots/call-<state>-<width>.png.
 
 const assert = require('assert');
-const fs = require('fs');
 const http = require('http');
-const path = require('path');
 const { createCallService } = require('../../js/service/call-service');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { toneFile } = require('./helpers/tones');
 const { fmtTone } = require('./helpers/calls');
 const { signedFetch } = require('../helpers/signed-fetch');
+const { screenshotsWanted, saveScreenshot } = require('./helpers/screenshots');
 
 const SECRET = 'call-ui-test-secret-0123456789abcdef';
 const { heardInCallView } = require('./helpers/call-view-tones');
-const SHOTS_DIR = path.join(__dirname, 'screenshots');
 const SIZES = [[1280, 800], [360, 740]];
 const VISITOR_HZ = 440;
 const AGENT_HZ = 880;
@@ -44,7 +43,6 @@ describe('the call UI: call page, overlay and agent side', function () {
     service = createCallService({ secret: SECRET, port: 0, media: { listenAddresses: ['127.0.0.1'] } });
     service.on('warning', (err) => console.log(`      [service warning] ${err.message}`));
     ({ url } = await service.listen());
-    fs.mkdirSync(SHOTS_DIR, { recursive: true });
     visitor = await openBrowser('ui-visitor', VISITOR_HZ);
     agent = await openBrowser('ui-agent', AGENT_HZ);
   });
@@ -80,12 +78,13 @@ describe('the call UI: call page, overlay and agent side', function () {
     return { id: created.body.id, tokens, end: () => api('POST', `/api/calls/${created.body.id}/end`, { reason: 'ended' }) };
   }
 
-  /** Saves the page at each size as call-<state>-<width>.png, then goes back to 1280x800. */
+  /** Saves the page at each size as call-<state>-<width>.png, then goes back to 1280x800 (LCC_SCREENSHOTS=1). */
   async function shots(page, state) {
+    if (!screenshotsWanted()) return;
     for (const [width, height] of SIZES) {
       await page.setViewportSize({ width, height });
       await sleep(200); // layout and the video elements' resize
-      await page.screenshot({ path: path.join(SHOTS_DIR, `call-${state}-${width}.png`) });
+      await saveScreenshot(page, `call-${state}-${width}`);
     }
     await page.setViewportSize({ width: 1280, height: 800 });
   }

@@ -18,10 +18,10 @@ const { mountDemo } = require('../../js/service/web/demo');
 const { launchBrowser, closeAllBrowsers } = require('./helpers/browser');
 const { toneFile } = require('./helpers/tones');
 const { fmtTone } = require('./helpers/calls');
+const { saveScreenshot } = require('./helpers/screenshots');
 
 const { heardInCallView } = require('./helpers/call-view-tones');
 // Screenshots of each page in each state, for a person to look at after the run.
-const SHOTS_DIR = path.join(__dirname, 'screenshots');
 
 const RING_TIMEOUT_SECONDS = 5;
 
@@ -72,17 +72,14 @@ describe('the demo pages call each other through the call service', function () 
     if (agent) return;
     agent = await launchBrowser({ name: 'demo-agent', fakeAudioFile: await toneFile(880) });
     visitor = await launchBrowser({ name: 'demo-visitor', fakeAudioFile: await toneFile(440) });
-    fs.mkdirSync(SHOTS_DIR, { recursive: true });
     for (const b of [agent, visitor]) {
       b.page.on('pageerror', (e) => console.log(`      [${b.name} pageerror] ${e.message}`));
       await b.page.setViewportSize({ width: 1280, height: 800 });
     }
   }
 
-  /** Saves a full-page screenshot as test/e2e/screenshots/<name>.png. */
-  async function shot(page, name) {
-    await page.screenshot({ path: path.join(SHOTS_DIR, `${name}.png`), fullPage: true });
-  }
+  /** Saves a full-page screenshot as test/e2e/screenshots/<name>.png (LCC_SCREENSHOTS=1). */
+  const shot = (page, name) => saveScreenshot(page, name, { fullPage: true });
 
   /** The strongest frequency the page hears from the remote party. */
   const heard = heardInCallView;

@@ -7,14 +7,12 @@
 // visitor and the agent hear each other (440 Hz / 880 Hz tones).
 
 const assert = require('assert');
-const fs = require('fs');
-const path = require('path');
 const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
 const { closeAllBrowsers } = require('./helpers/browser');
 const { listenFor, launchCallParties } = require('./helpers/call-view-tones');
 const { fmtTone } = require('./helpers/calls');
+const { saveScreenshot } = require('./helpers/screenshots');
 
-const SHOTS_DIR = path.join(__dirname, 'screenshots');
 const JOIN = 'livechat-calls.join';
 const OPEN = 'livechat-calls.open';
 
@@ -27,7 +25,6 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
   before(async function () {
     this.timeout(60000);
     ({ visitor, agent } = await launchCallParties('path-a'));
-    fs.mkdirSync(SHOTS_DIR, { recursive: true });
   });
   after(async () => {
     await closeAllBrowsers();
@@ -60,7 +57,7 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
     assert.ok(!shownUrl.includes('ticket'), `the ticket left the address bar (${shownUrl})`);
     const pageText = await visitor.page.textContent('body');
     assert.match(pageText, /Vera Visitor/, 'the page says whose seat it joins');
-    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-a-visitor-join-1280.png') });
+    await saveScreenshot(visitor.page, 'path-a-visitor-join-1280');
 
     await agent.page.click('[data-testid=join-audio]');
     await visitor.page.click('[data-testid=join-audio]');
@@ -69,14 +66,14 @@ describe('visitor path A in Chromium: from the widget button to a call with the 
     console.log(`      [path A] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
     assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
     assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
-    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-a-visitor-in-call-1280.png') });
+    await saveScreenshot(visitor.page, 'path-a-visitor-in-call-1280');
 
     // Spent: the message offers Join call again, and the same URL opens nothing.
     await env.host.waitFor(() => buttons(callMessage())[0].actionId === JOIN, { timeoutMs: 15000, what: 'Join call back' });
     const again = await visitor.context.newPage();
     await again.goto(open.url);
     await again.waitForFunction(() => /already used/.test(document.body.textContent), null, { timeout: 10000 });
-    await again.screenshot({ path: path.join(SHOTS_DIR, 'path-a-link-used-1280.png') });
+    await saveScreenshot(again, 'path-a-link-used-1280');
     await again.close();
 
     await agent.page.click('[data-testid=hangup]');

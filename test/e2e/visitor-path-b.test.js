@@ -10,15 +10,13 @@
 // the visitor's LiveChat token shows up in no URL, message or log.
 
 const assert = require('assert');
-const fs = require('fs');
 const http = require('http');
-const path = require('path');
 const { appFixture, callMessages, assertOnlyErrors } = require('./helpers/app-fixture');
 const { closeAllBrowsers } = require('./helpers/browser');
 const { listenFor, launchCallParties } = require('./helpers/call-view-tones');
 const { fmtTone } = require('./helpers/calls');
+const { saveScreenshot } = require('./helpers/screenshots');
 
-const SHOTS_DIR = path.join(__dirname, 'screenshots');
 
 // The widget's host API (src/widget.ts): every method records its call.
 const WIDGET_METHODS = ['initialize', 'pageVisited', 'setCustomField', 'setTheme', 'setDepartment', 'clearDepartment',
@@ -72,7 +70,6 @@ describe('visitor path B: the call rings on the customer page (site call script)
     visitor.context.on('request', (r) => seen.urls.push(r.url()));
     visitor.page.on('websocket', (ws) => seen.urls.push(ws.url()));
     env.service.on('warning', (w) => seen.warnings.push(String(w && w.message)));
-    fs.mkdirSync(SHOTS_DIR, { recursive: true });
   });
   after(async () => {
     await closeAllBrowsers();
@@ -122,7 +119,7 @@ describe('visitor path B: the call rings on the customer page (site call script)
     const cardText = await visitor.page.locator('[data-livechat-calls]').evaluate((h) => h.shadowRoot.querySelector('.card').textContent);
     assert.match(cardText, /Alice Agent/);
     assert.match(cardText, /Incoming video call/);
-    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-b-ringing-1280.png') });
+    await saveScreenshot(visitor.page, 'path-b-ringing-1280');
     // Muting the ring is a toggle with its state said.
     await visitor.page.click('[data-testid=lcc-mute]');
     assert.strictEqual(await visitor.page.getAttribute('[data-testid=lcc-mute]', 'aria-pressed'), 'true');
@@ -149,7 +146,7 @@ describe('visitor path B: the call rings on the customer page (site call script)
     console.log(`      [path B] visitor hears ${fmtTone(atVisitor)}, agent hears ${fmtTone(atAgent)}`);
     assert.ok(Math.abs(atVisitor.frequency - 880) <= 15, `visitor hears ${fmtTone(atVisitor)}`);
     assert.ok(Math.abs(atAgent.frequency - 440) <= 15, `agent hears ${fmtTone(atAgent)}`);
-    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-b-overlay-in-call-1280.png') });
+    await saveScreenshot(visitor.page, 'path-b-overlay-in-call-1280');
 
     await agent.page.click('[data-testid=hangup]');
     await env.host.waitFor(() => callMessage('room-b1').customFields.callStatus === 'ended', { timeoutMs: 15000, what: 'ended in the message' });
@@ -171,7 +168,7 @@ describe('visitor path B: the call rings on the customer page (site call script)
   it('Decline ends the call as declined in the call message; on a 360 px phone the card fits', async () => {
     await visitSite('room-b2', { width: 360, height: 740 });
     await ringsWithin('room-b2');
-    await visitor.page.screenshot({ path: path.join(SHOTS_DIR, 'path-b-ringing-360.png') });
+    await saveScreenshot(visitor.page, 'path-b-ringing-360');
     const box = await visitor.page.locator('[data-testid=lcc-decline]').boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 360, 'the Decline button is on screen');
     await visitor.page.click('[data-testid=lcc-decline]');
