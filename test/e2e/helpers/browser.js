@@ -5,9 +5,10 @@
 // machine's own namespace Chromium would send mDNS out of, or connect to, the real
 // network interface. See /work/shared/notes/testing-webrtc.md.
 //
-// Each launch gets a fresh profile folder, removed on close(). closeAllBrowsers()
-// closes whatever is still open: call it from an after/afterEach hook so a failing
-// test leaves nothing behind.
+// Each launch gets a fresh browser context (no profile on disk) in a Chromium process
+// that may have served an earlier launch with the same flags; close() ends the
+// context. closeAllBrowsers() closes whatever is still open: call it from an
+// after/afterEach hook so a failing test leaves nothing behind.
 
 const fs = require('fs');
 const os = require('os');
@@ -55,31 +56,59 @@ function assertPrivateNetns({ env = process.env, interfaces = os.networkInterfac
   }
 }
 
+// Chromium processes are kept and reused within one test process: starting one
+// costs about 3 CPU-seconds here (a quarter of a typical e2e test), while a
+// fresh browser context (its own cookies, storage, permissions and pages) is
+// cheap. A process is reused only for the same flags and namespace, since the
+// fake devices, the fake microphone's file and the namespace are process-wide.
 const open = new Set(); // LaunchedBrowser
+const idle = new Map(); // launch key -> [Process] not serving a LaunchedBrowser
+const processes = new Set(); // Process
+const counts = { launched: 0, reused: 0 };
+
+class Process {
+  constructor(key, browser, wrapperDir) {
+    this.key = key;
+    this.browser = browser;
+    this.wrapperDir = wrapperDir;
+  }
+
+  kill() {
+    processes.delete(this);
+    removeDir(this.wrapperDir);
+    return withTimeout(this.browser.close(), 10000, 'closing a browser process').catch((e) => {
+      console.error(`[browser] ${e.message}`);
+    });
+  }
+}
 
 class LaunchedBrowser {
-  constructor(name, context, page, profileDir, wrapperDir) {
+  constructor(name, proc, context, page) {
     this.name = name;
+    this.process = proc;
     this.context = context;
     this.page = page;
-    this.profileDir = profileDir;
-    this.wrapperDir = wrapperDir;
     this.closed = null;
   }
 
-  /** Closes the browser and removes its profile. Idempotent; never rejects. */
+  /** Closes the browser's context (its pages and calls); its process serves the next launch with the
+   *  same flags. Idempotent; never rejects. */
   close() {
     if (!this.closed) {
       this.closed = (async () => {
         open.delete(this);
         try {
           await withTimeout(this.context.close(), 10000, `closing browser ${this.name}`);
+          if (this.process.browser.isConnected()) {
+            const list = idle.get(this.process.key) || [];
+            list.push(this.process);
+            idle.set(this.process.key, list);
+            return;
+          }
         } catch (e) {
-          // A crashed or hung browser: Playwright kills its process on exit anyway.
           console.error(`[browser] ${this.name}: ${e.message}`);
         }
-        removeDir(this.profileDir);
-        removeDir(this.wrapperDir);
+        await this.process.kill(); // crashed or hung: never handed out again
       })();
     }
     return this.closed;
@@ -107,25 +136,56 @@ function netnsWrapper(netns) {
   return { dir, file };
 }
 
+/** An idle Chromium process started with these flags in this namespace, or a new one. */
+async function chromiumProcess(fullArgs, netns) {
+  const key = JSON.stringify({ fullArgs, netns: netns || null });
+  const list = idle.get(key) || [];
+  while (list.length) {
+    const proc = list.pop();
+    if (proc.browser.isConnected()) {
+      counts.reused++;
+      return proc;
+    }
+    await proc.kill();
+  }
+  // Loaded here so the guard tests run even where playwright-core is missing.
+  const { chromium } = require('playwright-core');
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (scripts/system-deps.js lists it)`);
+  }
+  const wrapper = netns ? netnsWrapper(netns) : null;
+  try {
+    const browser = await chromium.launch({
+      executablePath: wrapper ? wrapper.file : CHROMIUM,
+      headless: false,
+      args: fullArgs,
+      timeout: 20000,
+      env: browserEnv(),
+    });
+    counts.launched++;
+    const proc = new Process(key, browser, wrapper && wrapper.dir);
+    processes.add(proc);
+    return proc;
+  } catch (e) {
+    if (wrapper) removeDir(wrapper.dir);
+    throw e;
+  }
+}
+
 /**
- * Starts one Chromium with a fresh profile and returns it with its first page.
+ * A Chromium with a fresh browser context (nothing kept from an earlier test) and its first page.
  * @param {object} [opts]
  * @param {string} [opts.name] label used in errors and logs
  * @param {string} [opts.fakeAudioFile] absolute path of a WAV file the fake microphone plays
  * @param {string} [opts.netns] run Chromium inside this named network namespace (created by the test)
  * @param {string[]} [opts.args] extra Chromium flags (a repeated flag: the last one counts)
  * @param {boolean} [opts.fakeMediaUi=true] false: leave out --use-fake-ui-for-media-stream, so camera and
- *   microphone are allowed only where the profile allows them (context.grantPermissions) and refused elsewhere
+ *   microphone are allowed only where the context allows them (context.grantPermissions) and refused elsewhere
  * @param {{env?: object, interfaces?: object}} [opts.guard] overrides for assertPrivateNetns (tests only)
  * @returns {Promise<LaunchedBrowser>}
  */
 async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = [], fakeMediaUi = true, guard } = {}) {
   assertPrivateNetns(guard);
-  // Loaded here so the guard tests run even where playwright-core is missing.
-  const { chromium } = require('playwright-core');
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (scripts/system-deps.js lists it)`);
-  }
   const fullArgs = [...BASE_ARGS.filter((a) => fakeMediaUi || a !== '--use-fake-ui-for-media-stream'), ...args];
   if (fakeAudioFile) {
     if (!path.isAbsolute(fakeAudioFile) || !fs.existsSync(fakeAudioFile)) {
@@ -133,35 +193,20 @@ async function launchBrowser({ name = 'browser', fakeAudioFile, netns, args = []
     }
     fullArgs.push(`--use-file-for-fake-audio-capture=${fakeAudioFile}`);
   }
-  const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), `lcc-chromium-${name.replace(/[^A-Za-z0-9_-]/g, '_')}-`));
-  let wrapper = null;
   try {
-    wrapper = netns ? netnsWrapper(netns) : null;
-    const context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: wrapper ? wrapper.file : CHROMIUM,
-      headless: false,
-      args: fullArgs,
-      timeout: 20000,
-      env: browserEnv(),
-    });
-    const b = new LaunchedBrowser(name, context, null, profileDir, wrapper && wrapper.dir);
-    open.add(b);
+    const proc = await chromiumProcess(fullArgs, netns);
+    let context;
     try {
-      b.page = context.pages()[0] || await context.newPage();
+      context = await proc.browser.newContext();
+      const b = new LaunchedBrowser(name, proc, context, await context.newPage());
+      open.add(b);
+      return b;
     } catch (e) {
-      await b.close();
+      if (context) await context.close().catch(() => {});
+      await proc.kill();
       throw e;
     }
-    return b;
   } catch (e) {
-    // A browser that failed to start may still be writing its profile: the
-    // launch error is what the test must see, not a failed clean-up.
-    try {
-      removeDir(profileDir);
-      if (wrapper) removeDir(wrapper.dir);
-    } catch (cleanup) {
-      console.error(`[browser] ${name}: ${cleanup.message}`);
-    }
     e.message = `launchBrowser(${name}): ${e.message}`;
     throw e;
   }
@@ -175,12 +220,23 @@ function browserEnv() {
   return env;
 }
 
-/** Closes every browser launched by this process that is still open. Never rejects. */
+/** Closes every browser context this process opened that is still open (their processes stay for
+ *  reuse). Never rejects. */
 function closeAllBrowsers() {
   return Promise.all([...open].map((b) => b.close()));
 }
 
-// Playwright kills its browsers when Node exits; the profiles are ours to remove.
-process.once('exit', () => { for (const b of open) { removeDir(b.profileDir); removeDir(b.wrapperDir); } });
+/** How many Chromium processes this test process started, and how many launches reused one. */
+function browserCounts() {
+  return { ...counts };
+}
 
-module.exports = { launchBrowser, closeAllBrowsers, assertPrivateNetns, browserEnv, withTimeout, CHROMIUM, BASE_ARGS };
+// Playwright kills its browsers when Node exits; the wrapper scripts are ours to remove.
+process.once('exit', () => {
+  for (const proc of processes) removeDir(proc.wrapperDir);
+  if (process.env.LCC_BROWSER_COUNTS === '1' && counts.launched) {
+    console.error(`[browser] ${counts.launched} Chromium processes started, ${counts.reused} launches reused one`);
+  }
+});
+
+module.exports = { launchBrowser, closeAllBrowsers, browserCounts, assertPrivateNetns, browserEnv, withTimeout, CHROMIUM, BASE_ARGS };
