@@ -19,9 +19,12 @@
 // Why two: most of an e2e file's time is real time (a call lasting seconds,
 // ICE timeouts, a ring running out), so two files overlap well on this
 // project's 2-core machines; a third adds CPU contention (Chromium, valgrind)
-// and little wall time (measured: 1 job 654 s, 2 jobs 465-476 s, 3 jobs 449 s).
-// Every test must hold on a busy machine anyway (CI machines may be): none
-// runs alone, not even those that measure call quality.
+// and little wall time (measured before the waiting lane: 1 job 654 s, 2 jobs
+// 465-476 s, 3 jobs 449 s). With the waiting lane the suite takes 360-380 s on
+// a set-up tree here and keeps both cores 86 % busy (/proc/stat), so what
+// shortens it now is less work, not more lanes. Every test must hold on a
+// busy machine anyway (CI machines may be): none runs alone, not even those
+// that measure call quality.
 
 const fs = require('fs');
 const path = require('path');
