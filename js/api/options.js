@@ -43,7 +43,7 @@ const DEFAULTS = Object.freeze({
   retentionDays: 0, // 0 = keep recordings forever
   disconnectedAfterMs: 5000,
   dtlsTimeoutMs: 15000,
-  iceTcp: false, // opt-in: libnice's passive TCP socket accepts without a cap (docs/security.md)
+  iceTcp: false, // opt-in: most parties reach TCP through TURN; when on, the core's tcp_guard caps unchecked connections (docs/security.md)
   allowPrivateCandidates: true,
 });
 

@@ -22,6 +22,7 @@
 //   rewrite_test             the relay's pure per-packet rewrite (views in, a plan and a header out)
 //   ogg_opus_test            the Ogg Opus writer (libogg takes packets through memcpy, which ASan checks)
 //   webm_test                the WebM writer (EBML written by hand)
+//   tcp_guard_test           the ICE-TCP guard's sweeps over sockets the test accepted itself
 // A test not listed in SANITIZER_ONLY runs under valgrind: a new test is
 // checked the thorough way until someone decides otherwise.
 //
@@ -42,7 +43,7 @@ const dir = path.join(__dirname, 'c');
 const tests = fs.readdirSync(dir).filter((f) => f.endsWith('_test.c')).map((f) => f.slice(0, -2));
 const suppressions = path.join(dir, 'valgrind.supp');
 
-const SANITIZER_ONLY = new Set(['candidate_test', 'demux_test', 'rtp_test', 'rtcp_test', 'sdp_test', 'vp8_test', 'rewrite_test', 'ogg_opus_test', 'webm_test']);
+const SANITIZER_ONLY = new Set(['candidate_test', 'demux_test', 'rtp_test', 'rtcp_test', 'sdp_test', 'vp8_test', 'rewrite_test', 'ogg_opus_test', 'webm_test', 'tcp_guard_test']);
 
 const VALGRIND = ['valgrind', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite',
   '--show-leak-kinds=definite', `--suppressions=${suppressions}`, '-q'];

@@ -235,6 +235,13 @@ void lcc_call_stats_read(lcc_call *c, lcc_stats_call *out) {
     if (c->legs[p]) lcc_leg_stats_read(c->legs[p], &out->parties[p]);
 }
 
+size_t lcc_call_guard_tcp(lcc_call *c, lcc_tcp_guard *g) {
+  size_t shut = 0;
+  for (int p = 0; p < LCC_PARTY_COUNT; p++)
+    if (c->legs[p]) shut += lcc_leg_guard_tcp(c->legs[p], g);
+  return shut;
+}
+
 char *lcc_call_end(lcc_call *c) {
   uint64_t ended = (uint64_t)g_get_real_time() / 1000;
   for (int p = 0; p < LCC_PARTY_COUNT; p++)

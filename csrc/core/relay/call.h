@@ -56,5 +56,7 @@ void lcc_call_begin_command(lcc_call *c);
 void lcc_call_after_command(lcc_call *c);
 /* Copies the call's statistics into *out (no allocation). */
 void lcc_call_stats_read(lcc_call *c, lcc_stats_call *out);
+/* The ICE-TCP guard's judgement of both legs' connections (lcc_ice_guard_tcp). */
+size_t lcc_call_guard_tcp(lcc_call *c, lcc_tcp_guard *g);
 
 #endif

@@ -542,3 +542,5 @@ const char *lcc_leg_candidate_mid(const lcc_leg *leg, int *mline_index) {
   *mline_index = i < 0 ? 0 : i;
   return i < 0 ? "0" : d->mids[i];
 }
+
+size_t lcc_leg_guard_tcp(lcc_leg *leg, lcc_tcp_guard *g) { return leg->ice ? lcc_ice_guard_tcp(leg->ice, g) : 0; }

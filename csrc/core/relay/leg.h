@@ -148,5 +148,7 @@ void lcc_leg_request_keyframe(lcc_leg *leg, lcc_slot slot);
 /* Copies this leg's statistics (leg_stats.c). */
 void lcc_leg_stats_read(lcc_leg *leg, lcc_stats_leg *out);
 uint64_t lcc_leg_connected_at_ms(const lcc_leg *leg);
+/* The ICE-TCP guard's judgement of this leg's connections (lcc_ice_guard_tcp). */
+size_t lcc_leg_guard_tcp(lcc_leg *leg, lcc_tcp_guard *g);
 
 #endif

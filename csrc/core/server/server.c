@@ -14,6 +14,7 @@
 
 #include "relay/call.h"
 #include "transport/dtls.h"
+#include "transport/tcp_guard.h"
 #include "record/recorder.h"
 
 typedef struct cmd_node {
@@ -38,6 +39,7 @@ struct lcc_server {
   lcc_dtls_cert *cert;
   lcc_rec_thread *rec;
   GHashTable *calls; /* media thread: id -> lcc_call* */
+  lcc_tcp_guard *tcp_guard; /* media thread; with ICE-TCP on only */
 
   _Atomic uint64_t commands_run; /* written by the media thread, read by any */
 
@@ -316,10 +318,34 @@ static gboolean run_shutdown(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
+/* One sweep of the ICE-TCP guard over every leg (tcp_guard.h). */
+static gboolean run_tcp_guard(gpointer data) {
+  lcc_server *s = data;
+  if (lcc_tcp_guard_begin(s->tcp_guard) < 0) return G_SOURCE_CONTINUE;
+  GHashTableIter it;
+  gpointer val;
+  g_hash_table_iter_init(&it, s->calls);
+  while (g_hash_table_iter_next(&it, NULL, &val)) lcc_call_guard_tcp(val, s->tcp_guard);
+  lcc_tcp_guard_end(s->tcp_guard);
+  return G_SOURCE_CONTINUE;
+}
+
 static gpointer media_thread(gpointer data) {
   lcc_server *s = data;
   g_main_context_push_thread_default(s->ctx);
+  GSource *guard = NULL;
+  if (s->opts.ice.tcp && (s->tcp_guard = lcc_tcp_guard_new()) != NULL) {
+    guard = g_timeout_source_new(LCC_TCP_GUARD_INTERVAL_MS);
+    g_source_set_callback(guard, run_tcp_guard, s, NULL);
+    g_source_attach(guard, s->ctx);
+  }
   g_main_loop_run(s->loop);
+  if (guard) {
+    g_source_destroy(guard);
+    g_source_unref(guard);
+  }
+  lcc_tcp_guard_free(s->tcp_guard);
+  s->tcp_guard = NULL;
   g_main_context_pop_thread_default(s->ctx);
   return NULL;
 }

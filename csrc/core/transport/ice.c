@@ -332,3 +332,46 @@ bool lcc_ice_selected_pair(lcc_ice *ice, lcc_ice_pair *out) {
   g_strlcpy(out->protocol, local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp", sizeof out->protocol);
   return true;
 }
+
+/* Peers that passed an ICE check: the peer-reflexive remote candidates
+ * (libnice learns one from each authenticated request from an unknown
+ * address, which is how an ICE-TCP peer's connection becomes known) and the
+ * selected pair's remote. Signalled candidates do not count: anyone in the
+ * call could name an address. */
+typedef struct {
+  GSList *remote;
+  NiceCandidate *selected;
+} checked_peers;
+
+static bool peer_checked(void *ctx, const struct sockaddr *peer) {
+  const checked_peers *cp = ctx;
+  NiceAddress a;
+  nice_address_set_from_sockaddr(&a, peer);
+  if (cp->selected && nice_address_equal(&cp->selected->addr, &a)) return true;
+  for (const GSList *l = cp->remote; l; l = l->next) {
+    const NiceCandidate *c = l->data;
+    if (c->type == NICE_CANDIDATE_TYPE_PEER_REFLEXIVE && c->transport != NICE_CANDIDATE_TRANSPORT_UDP &&
+        nice_address_equal(&c->addr, &a))
+      return true;
+  }
+  return false;
+}
+
+size_t lcc_ice_guard_tcp(lcc_ice *ice, lcc_tcp_guard *g) {
+  if (!ice->tcp) return 0;
+  checked_peers cp = {.remote = nice_agent_get_remote_candidates(ice->agent, ice->stream, COMPONENT)};
+  NiceCandidate *local = NULL;
+  nice_agent_get_selected_pair(ice->agent, ice->stream, COMPONENT, &local, &cp.selected);
+  GSList *cands = nice_agent_get_local_candidates(ice->agent, ice->stream, COMPONENT);
+  size_t shut = 0;
+  for (GSList *l = cands; l; l = l->next) {
+    const NiceCandidate *c = l->data;
+    if (c->type != NICE_CANDIDATE_TYPE_HOST || c->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE) continue;
+    struct sockaddr_storage sa;
+    nice_address_copy_to_sockaddr(&c->addr, (struct sockaddr *)&sa);
+    shut += lcc_tcp_guard_port(g, (struct sockaddr *)&sa, peer_checked, &cp, LCC_TCP_GUARD_MAX_UNCHECKED);
+  }
+  g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+  g_slist_free_full(cp.remote, (GDestroyNotify)nice_candidate_free);
+  return shut;
+}

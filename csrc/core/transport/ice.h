@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "transport/tcp_guard.h"
 
 typedef enum {
   LCC_ICE_STUN = 0,
@@ -42,7 +43,8 @@ typedef struct {
   lcc_ice_server ice_servers[LCC_MAX_ICE_SERVERS];
   size_t n_ice_servers;
   /* ICE over TCP (RFC 6544): off unless asked. libnice's passive TCP socket
-   * accepts every connection and never closes an idle one, so it is opt-in;
+   * accepts every connection and never closes an idle one (the server's
+   * tcp_guard caps and times out those that pass no check), so it is opt-in;
    * most deployments reach TCP-only parties through TURN over TCP/TLS. */
   bool tcp;
   /* Remote candidates in private ranges (10/8, 172.16/12, 192.168/16,
@@ -106,5 +108,10 @@ typedef struct {
 } lcc_ice_pair;
 
 bool lcc_ice_selected_pair(lcc_ice *ice, lcc_ice_pair *out);
+
+/* With ICE-TCP on, judges the connections the guard's sweep found on this
+ * agent's passive TCP candidates (tcp_guard.h); returns how many it shut.
+ * Nothing without ICE-TCP. */
+size_t lcc_ice_guard_tcp(lcc_ice *ice, lcc_tcp_guard *g);
 
 #endif
