@@ -21,10 +21,19 @@ async function settle(call, party, page, leg, wiring, t0, timeoutMs) {
 /** The page offers, the server answers. Resolves once both ends are connected. */
 async function pageOffers(call, party, page, { timeoutMs = 15000 } = {}) {
   const leg = serverLeg(call, party);
+  // The page's candidates wait until the server has its offer, as the call
+  // service holds them: a browser may trickle its first one (Firefox does)
+  // before answer() has made the leg's session.
+  let answered;
+  const hasSession = new Promise((resolve) => { answered = resolve; });
+  const addToLeg = leg.addIceCandidate;
+  leg.addIceCandidate = async (c) => { await hasSession; return addToLeg(c); };
   const wiring = wireCandidates(page, leg);
   const t0 = Date.now();
   const offer = await page.createOffer();
-  await page.acceptAnswer(await call.answer(party, offer));
+  const answer = await call.answer(party, offer);
+  answered();
+  await page.acceptAnswer(answer);
   return settle(call, party, page, leg, wiring, t0, timeoutMs);
 }
 
