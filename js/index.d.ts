@@ -298,6 +298,8 @@ export class MediaServer extends EventEmitter {
    * getStats() costs one whatever the number of calls). Readable after close().
    */
   readonly commandsRun: number;
+  /** ICE-TCP connections shut for passing no ICE check (iceTcp on); kept after close(). */
+  readonly iceTcpConnectionsShut: number;
   /**
    * Creates a call (synchronously; the core creates it just after: see Call#ready for its refusal).
    * @throws LccError ERR_INVALID_OPTION, ERR_CALL_EXISTS, ERR_SERVER_CLOSED

@@ -40,6 +40,7 @@ typedef struct lcc_napi_server {
   bool wrap_gone, tsfn_gone;
   char fingerprint[160];          /* copied at creation; survives close */
   uint64_t commands_run;          /* the core's count, kept at close */
+  uint64_t ice_tcp_shut;          /* the core's ICE-TCP guard count, kept at close */
 } lcc_napi_server;
 
 /* errors.c: JS Errors with a stable `code`. */

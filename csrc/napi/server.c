@@ -6,6 +6,7 @@
  *   server.ref() / server.unref()    keep Node alive while calls or requests live
  *   server.fingerprint               "AB:CD:..." (sha-256 of the DTLS certificate)
  *   server.commandsRun               commands the media thread has run (kept after close)
+ *   server.iceTcpShut                ICE-TCP connections shut for passing no check (kept after close)
  *
  * After close every method throws ERR_SERVER_CLOSED. The glue re-checks
  * lengths even though JS validated them: it copies into fixed C buffers.
@@ -278,6 +279,7 @@ static void glue_shutdown(napi_env env, lcc_napi_server *g) {
   lcc_server *s = g->server;
   g->server = NULL;
   g->commands_run = lcc_server_commands_run(s);
+  g->ice_tcp_shut = lcc_server_ice_tcp_shut(s);
   lcc_server_destroy(s); /* joins the media thread */
   if (g->tsfn && !g->tsfn_released) {
     napi_release_threadsafe_function(g->tsfn, napi_tsfn_release);
@@ -475,6 +477,17 @@ static napi_value server_commands_run(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* A Number: ICE-TCP connections shut for passing no check (kept after close). */
+static napi_value server_ice_tcp_shut(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value result;
+  lcc_napi_server *g = unwrap(env, info, &argc, NULL, false);
+  if (!g) return NULL;
+  uint64_t n = g->server ? lcc_server_ice_tcp_shut(g->server) : g->ice_tcp_shut;
+  LCC_NAPI_CALL(env, napi_create_double(env, (double)n, &result));
+  return result;
+}
+
 napi_value lcc_napi_server_class(napi_env env) {
   const napi_property_descriptor props[] = {
       {"post", NULL, server_post, NULL, NULL, NULL, napi_default_method, NULL},
@@ -483,6 +496,7 @@ napi_value lcc_napi_server_class(napi_env env) {
       {"unref", NULL, server_unref, NULL, NULL, NULL, napi_default_method, NULL},
       {"fingerprint", NULL, NULL, server_fingerprint, NULL, NULL, napi_enumerable, NULL},
       {"commandsRun", NULL, NULL, server_commands_run, NULL, NULL, napi_enumerable, NULL},
+      {"iceTcpShut", NULL, NULL, server_ice_tcp_shut, NULL, NULL, napi_enumerable, NULL},
   };
   napi_value cls;
   LCC_NAPI_CALL(env, napi_define_class(env, "Server", NAPI_AUTO_LENGTH, server_new, NULL,

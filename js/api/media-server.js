@@ -116,6 +116,16 @@ class MediaServer extends EventEmitter {
   }
 
   /**
+   * With iceTcp on: how many TCP connections to the legs' passive candidates
+   * were shut for passing no ICE check in time, or beyond the cap of 8 per
+   * candidate (docs/security.md). 0 with iceTcp off. Still readable after close().
+   * @type {number}
+   */
+  get iceTcpConnectionsShut() {
+    return this._native.iceTcpShut;
+  }
+
+  /**
    * Every live call's statistics, in the order the calls were created, read
    * in one visit to the media thread whatever the number of calls: the media
    * thread copies the counters, the JS thread builds the objects. Each entry

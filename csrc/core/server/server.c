@@ -42,6 +42,7 @@ struct lcc_server {
   lcc_tcp_guard *tcp_guard; /* media thread; with ICE-TCP on only */
 
   _Atomic uint64_t commands_run; /* written by the media thread, read by any */
+  _Atomic uint64_t ice_tcp_shut; /* the guard's count, copied by the media thread; read by any */
 
   GMutex mu; /* guards everything below */
   cmd_node *cmd_head, *cmd_tail;
@@ -327,6 +328,7 @@ static gboolean run_tcp_guard(gpointer data) {
   g_hash_table_iter_init(&it, s->calls);
   while (g_hash_table_iter_next(&it, NULL, &val)) lcc_call_guard_tcp(val, s->tcp_guard);
   lcc_tcp_guard_end(s->tcp_guard);
+  atomic_store_explicit(&s->ice_tcp_shut, lcc_tcp_guard_shut_total(s->tcp_guard), memory_order_relaxed);
   return G_SOURCE_CONTINUE;
 }
 
@@ -388,6 +390,10 @@ lcc_err lcc_server_post(lcc_server *s, const lcc_cmd *cmd) {
   cmd_node *n = copy_command(cmd);
   if (!n) return LCC_ERR_NO_MEMORY;
   return enqueue(s, n);
+}
+
+uint64_t lcc_server_ice_tcp_shut(const lcc_server *s) {
+  return atomic_load_explicit(&s->ice_tcp_shut, memory_order_relaxed);
 }
 
 uint64_t lcc_server_commands_run(const lcc_server *s) {

@@ -87,6 +87,8 @@ lcc_err lcc_server_post(lcc_server *s, const lcc_cmd *cmd);
 /* How many commands the media thread has run so far (each is one visit of
  * the owner's to the media thread; a stats request for every call is one). */
 uint64_t lcc_server_commands_run(const lcc_server *s);
+/* ICE-TCP connections the guard shut for passing no ICE check (tcp_guard.h); any thread. */
+uint64_t lcc_server_ice_tcp_shut(const lcc_server *s);
 
 /* Takes every queued event, oldest first (transfer full: lcc_event_free_list). */
 lcc_event *lcc_server_drain(lcc_server *s);

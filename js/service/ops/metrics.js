@@ -25,6 +25,7 @@
 //                                                    // sumCallStats(await media.getStats()) (one media-thread visit)
 //     recordingsActive: n,                           // recordings running now
 //     mediaCommands: n,                              // media.commandsRun: commands the media thread has run
+//     iceTcpShut: n,                                 // media.iceTcpConnectionsShut: ICE-TCP connections shut unchecked
 //   }
 // The media figures are gauges, not counters: they are the sums over the calls
 // alive at scrape time (a call's bytes leave the sum when it ends). For totals
@@ -196,6 +197,11 @@ function createMetrics({ collect, processMetrics = true } = {}) {
     help: 'Commands the media thread has run (each a visit from the JS thread: a call method, or one media.getStats() for every call).',
     registers,
   });
+  const iceTcpShut = new client.Counter({
+    name: `${PREFIX}ice_tcp_unchecked_shut_total`,
+    help: 'ICE-TCP connections (LCC_ICE_TCP=1) shut for passing no ICE check in time, or beyond 8 per candidate.',
+    registers,
+  });
   const collectSuccess = new client.Gauge({
     name: `${PREFIX}metrics_collect_success`, help: '1 if this scrape could read the service state, else 0.', registers: [base],
   });
@@ -219,6 +225,7 @@ function createMetrics({ collect, processMetrics = true } = {}) {
       srtpErrors: count(media.srtpErrors, 'media.srtpErrors'),
       recordingsActive: count(s.recordingsActive, 'recordingsActive'),
       mediaCommands: count(s.mediaCommands, 'mediaCommands'),
+      iceTcpShut: count(s.iceTcpShut, 'iceTcpShut'),
     };
     for (const [state, v] of values.states) calls.set({ state }, v);
     for (const [p, v] of values.paths) callsByPath.set({ path: p }, v);
@@ -232,6 +239,8 @@ function createMetrics({ collect, processMetrics = true } = {}) {
     recordingsActive.set(values.recordingsActive);
     mediaCommands.reset();
     mediaCommands.inc(values.mediaCommands);
+    iceTcpShut.reset();
+    iceTcpShut.inc(values.iceTcpShut);
   }
 
   let lastCollectError = null;

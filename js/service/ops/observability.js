@@ -39,6 +39,7 @@ async function snapshot(service) {
   return {
     callsByState: byState, callsByPath: byPath, legs: media.legs, sessions: service.sessions.live, media,
     recordingsActive: activeRecordings(service), mediaCommands: service.media.commandsRun,
+    iceTcpShut: service.media.iceTcpConnectionsShut,
   };
 }
 

@@ -112,6 +112,7 @@ describe('ICE over TCP: connections that pass no ICE check are capped and shut',
 
     await until('every idle connection shut by the server', () => idle.every((c) => c.closedAt !== null), 20000);
     const lastClose = Math.max(...idle.map((c) => c.closedAt));
+    assert.strictEqual(media.iceTcpConnectionsShut, ATTACKERS, 'the count operators see (lcc_ice_tcp_unchecked_shut_total)');
     console.log(`      [ice-tcp] ${ATTACKERS} idle connections shut ${lastClose - t0} ms after they opened`);
     // Past two more sweeps, the checked one is still open.
     await new Promise((r) => setTimeout(r, 4500));

@@ -70,6 +70,7 @@ describe('metrics: createMetrics', function () {
           media: { packetsIn: 100, packetsOut: 90, bytesIn: 12000, bytesOut: 11000, srtpErrors: 1 },
           recordingsActive: 1,
           mediaCommands: 40 + calls,
+          iceTcpShut: 12,
         };
       },
     });
@@ -90,6 +91,7 @@ describe('metrics: createMetrics', function () {
     assert.strictEqual(s.lcc_media_srtp_errors, 1);
     assert.strictEqual(s.lcc_recordings_active, 1);
     assert.strictEqual(s.lcc_media_commands_total, 41, "the MediaServer's count, copied");
+    assert.strictEqual(s.lcc_ice_tcp_unchecked_shut_total, 12);
     assert.strictEqual(s.lcc_metrics_collect_success, 1);
     active = 3;
     const text = await m.render();
