@@ -466,26 +466,25 @@ static napi_value server_fingerprint(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* A Number: exact below 2^53 commands. */
-static napi_value server_commands_run(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
+/* A count as a Number (exact below 2^53). */
+static napi_value count_value(napi_env env, uint64_t n) {
   napi_value result;
-  lcc_napi_server *g = unwrap(env, info, &argc, NULL, false);
-  if (!g) return NULL;
-  uint64_t n = g->server ? lcc_server_commands_run(g->server) : g->commands_run;
   LCC_NAPI_CALL(env, napi_create_double(env, (double)n, &result));
   return result;
 }
 
-/* A Number: ICE-TCP connections shut for passing no check (kept after close). */
+/* Commands the media thread has run; the count at close once closed. */
+static napi_value server_commands_run(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  lcc_napi_server *g = unwrap(env, info, &argc, NULL, false);
+  return g ? count_value(env, g->server ? lcc_server_commands_run(g->server) : g->commands_run) : NULL;
+}
+
+/* ICE-TCP connections shut for passing no check; the count at close once closed. */
 static napi_value server_ice_tcp_shut(napi_env env, napi_callback_info info) {
   size_t argc = 0;
-  napi_value result;
   lcc_napi_server *g = unwrap(env, info, &argc, NULL, false);
-  if (!g) return NULL;
-  uint64_t n = g->server ? lcc_server_ice_tcp_shut(g->server) : g->ice_tcp_shut;
-  LCC_NAPI_CALL(env, napi_create_double(env, (double)n, &result));
-  return result;
+  return g ? count_value(env, g->server ? lcc_server_ice_tcp_shut(g->server) : g->ice_tcp_shut) : NULL;
 }
 
 napi_value lcc_napi_server_class(napi_env env) {
