@@ -22,7 +22,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "base/err.h"
 
 /* Connections to one passive candidate that have not passed a check, at most. */
 #define LCC_TCP_GUARD_MAX_UNCHECKED 8
