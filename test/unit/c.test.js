@@ -26,13 +26,12 @@
 // A test not listed in SANITIZER_ONLY runs under valgrind: a new test is
 // checked the thorough way until someone decides otherwise.
 //
-// The runs go in two queues, one run at a time in each (each test's `it` waits
-// for its own run): the valgrind runs, and the native and sanitizer runs,
-// whose waits on real time (relay_test natively spends 9 s mostly waiting)
-// then overlap valgrind's work. Never two valgrind runs at once: dtls_test's
-// retransmission timer and relay_test's consent checks run on real time, and
-// two valgrind runs beside the e2e jobs of the parallel suite
-// (scripts/test.js) starved them on this 2-core machine.
+// The runs go one at a time (each test's `it` waits for its own run):
+// dtls_test's retransmission timer and relay_test's consent checks run on real
+// time, and two valgrind runs beside the e2e jobs of the parallel suite
+// (scripts/test.js) starved them on this 2-core machine; so did native and
+// sanitizer runs beside a valgrind run (relay_test's consent expired under
+// valgrind in a clean-clone run with a fuzzer beside the suite).
 
 const assert = require('assert');
 const fs = require('fs');
@@ -44,6 +43,7 @@ const tests = fs.readdirSync(dir).filter((f) => f.endsWith('_test.c')).map((f) =
 const suppressions = path.join(dir, 'valgrind.supp');
 
 const SANITIZER_ONLY = new Set(['candidate_test', 'demux_test', 'rtp_test', 'rtcp_test', 'sdp_test', 'vp8_test', 'rewrite_test', 'ogg_opus_test', 'webm_test', 'tcp_guard_test']);
+const CONCURRENT_RUNS = 1;
 
 const VALGRIND = ['valgrind', '--error-exitcode=99', '--leak-check=full', '--errors-for-leak-kinds=definite',
   '--show-leak-kinds=definite', `--suppressions=${suppressions}`, '-q'];
@@ -93,19 +93,17 @@ describe('C unit tests (csrc/core without Node)', function () {
       const san = make(['-j2', '-s', 'SAN=1', ...sanTargets]);
       assert.strictEqual(san.status, 0, `make SAN=1 failed:\n${san.out}`);
     }
-    const underValgrind = [];
+    // valgrind's runs first: they are the long ones.
+    const jobs = [];
     for (const name of tests.filter((t) => !SANITIZER_ONLY.has(t))) {
-      underValgrind.push([`${name} valgrind`, () => run([...VALGRIND, path.join(dir, 'out', name)], { timeout: 500000 })]);
+      jobs.push([`${name} valgrind`, () => run([...VALGRIND, path.join(dir, 'out', name)], { timeout: 500000 })]);
     }
-    const others = [];
-    for (const name of tests) others.push([`${name} native`, () => run([path.join(dir, 'out', name)], { timeout: 300000 })]);
+    for (const name of tests) jobs.push([`${name} native`, () => run([path.join(dir, 'out', name)], { timeout: 300000 })]);
     for (const name of tests.filter((t) => SANITIZER_ONLY.has(t))) {
-      others.push([`${name} sanitizers`, () => run([path.join(dir, 'out-san', name)], { timeout: 300000, env: SANITIZER_ENV })]);
+      jobs.push([`${name} sanitizers`, () => run([path.join(dir, 'out-san', name)], { timeout: 300000, env: SANITIZER_ENV })]);
     }
-    for (const queue of [underValgrind, others]) {
-      const promises = limited(queue.map(([, thunk]) => thunk), 1);
-      queue.forEach(([key], i) => { runs[key] = promises[i]; });
-    }
+    const promises = limited(jobs.map(([, thunk]) => thunk), CONCURRENT_RUNS);
+    jobs.forEach(([key], i) => { runs[key] = promises[i]; });
   });
 
   for (const name of tests) {
